@@ -1,0 +1,47 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint format setup
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py seed_fleet --if-empty
+	$(PY) manage.py collectstatic --no-input -v0
+	@echo ""
+	@echo "  VoltStorage Fleet:  http://$(HOST):$(PORT)/"
+	@echo "  Emulated API:       http://$(HOST):$(PORT)/rest  (OpenAPI: /rest/openapi.json)"
+	@echo "  Demo accounts:      fleet@example.com (whole fleet),"
+	@echo "                      owner1@example.com, owner2@example.com, owner3@example.com"
+	@echo "  Password:           voltstorage"
+	@echo ""
+	PORT=$(PORT) DEBUG=$${DEBUG:-true} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) dashboard.asgi:application
+
+test: $(STAMP)
+	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .

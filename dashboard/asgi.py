@@ -1,0 +1,23 @@
+"""ASGI entry point: HTTP through Django, WebSockets through Channels routing.
+
+The emulator's upstream socket and the dashboard's browser socket share one server, so the
+demo needs a single process.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+
+from channels.routing import ProtocolTypeRouter
+from django.conf import settings
+from django.core.asgi import get_asgi_application
+
+django_asgi_app = get_asgi_application()
+
+from dashboard.routing import websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {"http": django_asgi_app, "websocket": websocket_application(settings.EMULATOR_ENABLED)}
+)

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import include, path
+
+from dashboard import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
+
+if settings.EMULATOR_ENABLED:
+    urlpatterns.append(path("rest/", include("emulator.urls")))

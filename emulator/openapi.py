@@ -1,0 +1,246 @@
+"""OpenAPI 3.1 description of every endpoint the emulator serves.
+
+Precise enough for a schema-driven fuzzer: every parameter has its type and bounds, every
+answer its status codes, so a fuzzer's "valid" requests are accepted and its invalid ones get
+a 400, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERRORS = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {"errors": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+    }
+
+
+STANDARD_ERRORS = {
+    "400": _error("Bad request: a parameter is outside its contract"),
+    "401": _error("Missing, malformed or expired token"),
+    "403": _error("The token's user may not see this (or it does not exist)"),
+}
+
+DATE = {"type": "string", "format": "date"}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+
+PRODUCT = {
+    "type": "object",
+    "required": [
+        "id",
+        "ownerName",
+        "serialNumber",
+        "hardwareVersion",
+        "manufacturingDate",
+        "installationDate",
+        "timezone",
+        "createdAt",
+        "updatedAt",
+        "typeId",
+        "groupId",
+        "type",
+        "group",
+        "errors",
+        "online",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "ownerName": {"type": ["string", "null"]},
+        "serialNumber": {"type": "string"},
+        "hardwareVersion": {"type": "string"},
+        "manufacturingDate": DATE,
+        "installationDate": NULLABLE_DATE,
+        "timezone": {"type": "string"},
+        "createdAt": TIMESTAMP,
+        "updatedAt": TIMESTAMP,
+        "typeId": {"type": "integer"},
+        "groupId": {"type": "integer"},
+        "type": {
+            "type": "object",
+            "required": ["id", "name", "startOfProduction", "baseType"],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "startOfProduction": DATE,
+                "baseType": {"type": "string"},
+            },
+        },
+        "group": {
+            "type": "object",
+            "required": ["id", "ownerId", "name", "latitude", "longitude", "owner"],
+            "properties": {
+                "id": {"type": "integer"},
+                "ownerId": {"type": "integer"},
+                "name": {"type": "string"},
+                "latitude": {"type": ["number", "null"]},
+                "longitude": {"type": ["number", "null"]},
+                "owner": {
+                    "type": "object",
+                    "required": ["id", "name", "email", "demo"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "email": {"type": "string"},
+                        "demo": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+        "errors": {"type": "array", "items": {"type": "string"}},
+        "online": {"type": "boolean"},
+        "components": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "kind": {"type": "string"},
+                    "serialNumber": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+SORT_PATTERN = (
+    r"^-?(id|ownerName|serialNumber|hardwareVersion|manufacturingDate|installationDate|"
+    r"timezone|createdAt|updatedAt|typeId|groupId)"
+    r"(,-?(id|ownerName|serialNumber|hardwareVersion|manufacturingDate|installationDate|"
+    r"timezone|createdAt|updatedAt|typeId|groupId))*$"
+)
+
+INT64 = {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1}
+
+
+def _query(name: str, schema: dict[str, Any], description: str, required: bool = False):
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+PATHS: dict[str, Any] = {
+    "/login/password": {
+        "post": {
+            "operationId": "loginPassword",
+            "summary": "Log in with e-mail and password; returns a JWT",
+            "security": [],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["email", "password"],
+                            "properties": {
+                                "email": {"type": "string", "format": "email"},
+                                "password": {"type": "string", "format": "password"},
+                                "validity": {
+                                    "type": "integer",
+                                    "minimum": 0,
+                                    "maximum": 31622400,
+                                    "default": 86400,
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Login successful",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["token"],
+                                "properties": {"token": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "400": STANDARD_ERRORS["400"],
+            },
+        }
+    },
+    "/products": {
+        "get": {
+            "operationId": "listProducts",
+            "summary": "Products the token's user may see",
+            "parameters": [
+                _query("count", {"type": "integer", "minimum": 1, "maximum": 2**31}, "Page size"),
+                _query("page", {"type": "integer", "minimum": 1, "maximum": 2**31}, "Page, from 1"),
+                _query("q", {"type": "string"}, "Free-text search"),
+                _query("groupId", INT64, "Only this group's products"),
+                _query("installationDate", {"type": "boolean"}, "Installed (true) or not"),
+                {
+                    "name": "ids",
+                    "in": "query",
+                    "description": "One or several product ids",
+                    "schema": {"type": "array", "items": INT64},
+                    "style": "form",
+                    "explode": True,
+                },
+                _query("ownerId", INT64, "Only products of this owner's groups"),
+                _query(
+                    "sort",
+                    {"type": "string", "pattern": SORT_PATTERN},
+                    "Comma-separated fields, '-' for descending",
+                ),
+            ],
+            "responses": {
+                "200": {
+                    "description": "The products",
+                    "headers": {
+                        "X-Total-Count": {
+                            "description": "Matching products before paging (emulator only)",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Product"},
+                            }
+                        }
+                    },
+                },
+                **STANDARD_ERRORS,
+            },
+        }
+    },
+}
+
+
+def openapi_document(server_url: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "VoltStorage API (emulator)",
+            "version": "1.0.0",
+            "description": "The embedded emulator of the VoltStorage cloud REST API.",
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"BearerAuth": []}, {"TokenQuery": []}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {
+                "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "TokenQuery": {"type": "apiKey", "in": "query", "name": "token"},
+            },
+            "schemas": {"Errors": ERRORS, "Product": PRODUCT},
+        },
+    }

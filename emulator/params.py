@@ -1,0 +1,157 @@
+"""Query-parameter parsing for the emulated API: one place that turns junk into a 400 naming the
+parameter and the reason (``count must be an integer >= 1, got '0'``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+
+from emulator.auth import AuthError, authenticate
+from emulator.models import User
+
+
+class ParamError(Exception):
+    """Bad input: the API answers 400 with this message."""
+
+
+class Forbidden(Exception):
+    """The user may not see what was asked for (or it does not exist): 403."""
+
+
+def error_response(status: int, *messages: str) -> JsonResponse:
+    return JsonResponse({"errors": list(messages)}, status=status)
+
+
+def api_view(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Authenticate the token, then map the named failures to their status codes."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method != "GET":
+            return error_response(405, f"method {request.method} not allowed; use GET")
+        try:
+            user = authenticate(request)
+            return view(request, user, *args, **kwargs)
+        except AuthError as exc:
+            return error_response(401, str(exc))
+        except ParamError as exc:
+            return error_response(400, str(exc))
+        except Forbidden as exc:
+            return error_response(403, str(exc))
+
+    return wrapper
+
+
+def _raw(request: HttpRequest, name: str) -> str | None:
+    value = request.GET.get(name)
+    return value
+
+
+def get_int(
+    request: HttpRequest,
+    name: str,
+    *,
+    default: int | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    required: bool = False,
+) -> int | None:
+    raw = _raw(request, name)
+    if raw is None or raw == "":
+        if required:
+            raise ParamError(f"{name} is required")
+        return default
+    bounds = _bounds_text(minimum, maximum)
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ParamError(f"{name} must be an integer{bounds}, got {raw!r}") from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ParamError(f"{name} must be an integer{bounds}, got {raw!r}")
+    return value
+
+
+def get_float(
+    request: HttpRequest,
+    name: str,
+    *,
+    default: float | None = None,
+    minimum: float | None = None,
+    required: bool = False,
+) -> float | None:
+    raw = _raw(request, name)
+    if raw is None or raw == "":
+        if required:
+            raise ParamError(f"{name} is required")
+        return default
+    bounds = f" >= {minimum:g}" if minimum is not None else ""
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ParamError(f"{name} must be a number{bounds}, got {raw!r}") from None
+    if not math.isfinite(value) or (minimum is not None and value < minimum):
+        raise ParamError(f"{name} must be a finite number{bounds}, got {raw!r}")
+    return value
+
+
+def get_bool(request: HttpRequest, name: str, *, default: bool | None = None) -> bool | None:
+    raw = _raw(request, name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise ParamError(f"{name} must be true or false, got {raw!r}")
+
+
+def get_int_list(request: HttpRequest, name: str) -> list[int] | None:
+    """``ids=3&ids=5`` and ``ids=3,5`` alike."""
+    raws = request.GET.getlist(name)
+    if not raws:
+        return None
+    values: list[int] = []
+    for raw in raws:
+        for part in raw.split(","):
+            try:
+                values.append(int(part.strip()))
+            except ValueError:
+                raise ParamError(
+                    f"{name} must be integers separated by commas, got {raw!r}"
+                ) from None
+    return values
+
+
+def _bounds_text(minimum: int | None, maximum: int | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" in [{minimum}, {maximum}]"
+    if minimum is not None:
+        return f" >= {minimum}"
+    if maximum is not None:
+        return f" <= {maximum}"
+    return ""
+
+
+def visible_products(user: User):  # -> QuerySet[Product]
+    """Every product query starts here, so access rules live in one place."""
+    from emulator.models import Product
+
+    qs = Product.objects.all()
+    if user.owner_id is not None:
+        qs = qs.filter(group__owner_id=user.owner_id)
+    return qs
+
+
+def product_for(user: User, product_id: int):  # -> Product
+    """The product if the user may see it; unknown and foreign ids alike give 403."""
+    product = (
+        visible_products(user).select_related("group", "group__owner", "type").filter(pk=product_id)
+    ).first()
+    if product is None:
+        raise Forbidden(f"product {product_id} is not accessible with this token")
+    return product

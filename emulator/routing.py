@@ -1,0 +1,7 @@
+"""The emulated upstream WebSocket (``/rest/data/socket``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+websocket_urlpatterns: list[Any] = []
