@@ -180,8 +180,12 @@ PATHS: dict[str, Any] = {
             "operationId": "listProducts",
             "summary": "Products the token's user may see",
             "parameters": [
-                _query("count", {"type": "integer", "minimum": 1, "maximum": 2**31}, "Page size"),
-                _query("page", {"type": "integer", "minimum": 1, "maximum": 2**31}, "Page, from 1"),
+                _query(
+                    "count", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "Page size"
+                ),
+                _query(
+                    "page", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "Page, from 1"
+                ),
                 _query("q", {"type": "string"}, "Free-text search"),
                 _query("groupId", INT64, "Only this group's products"),
                 _query("installationDate", {"type": "boolean"}, "Installed (true) or not"),

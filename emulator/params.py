@@ -13,6 +13,9 @@ from django.http import HttpRequest, JsonResponse
 from emulator.auth import AuthError, authenticate
 from emulator.models import User
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MAX = 2**31 - 1
+
 
 class ParamError(Exception):
     """Bad input: the API answers 400 with this message."""
@@ -47,8 +50,8 @@ def api_view(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _raw(request: HttpRequest, name: str) -> str | None:
-    value = request.GET.get(name)
-    return value
+    """The parameter's text; None only when absent (an empty value is bad input, not absent)."""
+    return request.GET.get(name)
 
 
 def get_int(
@@ -61,7 +64,7 @@ def get_int(
     required: bool = False,
 ) -> int | None:
     raw = _raw(request, name)
-    if raw is None or raw == "":
+    if raw is None:
         if required:
             raise ParamError(f"{name} is required")
         return default
@@ -72,6 +75,8 @@ def get_int(
         raise ParamError(f"{name} must be an integer{bounds}, got {raw!r}") from None
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ParamError(f"{name} must be an integer{bounds}, got {raw!r}")
+    if not INT64_MIN <= value <= INT64_MAX:  # the database cannot hold it
+        raise ParamError(f"{name} must fit in 64 bits, got {raw!r}")
     return value
 
 
@@ -84,7 +89,7 @@ def get_float(
     required: bool = False,
 ) -> float | None:
     raw = _raw(request, name)
-    if raw is None or raw == "":
+    if raw is None:
         if required:
             raise ParamError(f"{name} is required")
         return default
@@ -100,7 +105,7 @@ def get_float(
 
 def get_bool(request: HttpRequest, name: str, *, default: bool | None = None) -> bool | None:
     raw = _raw(request, name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     value = raw.strip().lower()
     if value == "true":
@@ -119,11 +124,14 @@ def get_int_list(request: HttpRequest, name: str) -> list[int] | None:
     for raw in raws:
         for part in raw.split(","):
             try:
-                values.append(int(part.strip()))
+                value = int(part.strip())
             except ValueError:
                 raise ParamError(
                     f"{name} must be integers separated by commas, got {raw!r}"
                 ) from None
+            if not INT64_MIN <= value <= INT64_MAX:
+                raise ParamError(f"{name} must be 64-bit integers, got {raw!r}")
+            values.append(value)
     return values
 
 

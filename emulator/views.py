@@ -15,6 +15,7 @@ from emulator.auth import DEFAULT_VALIDITY, MAX_VALIDITY, issue_token
 from emulator.models import User
 from emulator.openapi import openapi_document
 from emulator.params import (
+    INT32_MAX,
     ParamError,
     api_view,
     error_response,
@@ -76,7 +77,7 @@ def login_password(request: HttpRequest) -> HttpResponse:
 
 
 def _sort_order(raw: str | None) -> list:
-    if raw is None or raw.strip() == "":
+    if raw is None:
         return [F("id").asc()]
     order = []
     for part in raw.split(","):
@@ -111,8 +112,8 @@ def _search(q: str) -> Q:
 @api_view
 def products(request: HttpRequest, user: User) -> HttpResponse:
     """GET /rest/products: the products this token may see, filtered, sorted and paged."""
-    count = get_int(request, "count", minimum=1)
-    page = get_int(request, "page", default=1, minimum=1)
+    count = get_int(request, "count", minimum=1, maximum=INT32_MAX)
+    page = get_int(request, "page", default=1, minimum=1, maximum=INT32_MAX)
     group_id = get_int(request, "groupId")
     owner_id = get_int(request, "ownerId")
     installed = get_bool(request, "installationDate")
