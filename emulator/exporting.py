@@ -1,0 +1,363 @@
+"""CSV and JSON writers of the export endpoint: pure functions from report chunks to bytes.
+
+A day at 1 Hz is 86,400 rows; formatting them one value at a time in Python (``format(v,
+".6g")`` and a ``csv.writer``) is the slow part of an export. So numbers and timestamps are
+formatted a whole column at a time with numpy (integer arithmetic, table lookups and
+``numpy.strings`` concatenation on fixed-width byte strings), and a row is the concatenation
+of its column arrays. The writers take any iterable of chunks (``times`` and ``values``, as the
+simulation yields them) and yield one piece per chunk, so memory stays flat however long the
+range is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+from numpy import strings as nps
+
+# Export labels of the field catalogue (docs/upstream-api.md, "Field catalogue").
+LABELS: dict[str, str] = {
+    "gridPower": "Power_Grid",
+    "householdPower": "Power_Household",
+    "inverterPower": "inverterPower",
+    "pvPower": "Power_PV",
+    "powerElectronicsPower": "Power_Power Electronics",
+    "stateOfCharge": "SOC_State of Charge",
+    "status": "Status",
+    "dcVoltage": "Voltage_DC",
+    "electrolyteTemp": "Temperature_Electrolyte",
+    "pumpTemp": "Temperature_Pump",
+}
+CATALOGUE: tuple[str, ...] = tuple(LABELS)
+TEXT_FIELDS = frozenset({"status"})
+# Used when the caller passes no status names; the views pass the simulation's STATUS_NAMES.
+DEFAULT_STATUS_NAMES: tuple[str, ...] = ("charging", "discharging", "idle", "standby", "fault")
+
+_IPOW10 = 10 ** np.arange(19, dtype=np.int64)
+# float(10**k) is correctly rounded; exact up to 10**22.
+_FPOW10 = np.array([float(10**k) for k in range(31)])
+# Inside this magnitude window the fast path is exact: the scaled mantissa stays under 2**53
+# and every power of ten it needs is in the tables.
+_FAST_MIN, _FAST_MAX = 1e-15, 1e15
+
+
+class Chunk(Protocol):
+    """What the writers read: the simulation's ``ReportChunk`` or anything shaped like it."""
+
+    times: np.ndarray  # float64 UNIX seconds, ascending
+    values: Mapping[str, np.ndarray]  # float64, NaN where the field did not report
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+
+
+def format_number(value: float, precision: int = 6) -> str:
+    """One number as the export writes it (for tests and single values)."""
+    return format_numbers(np.array([value], dtype=np.float64), precision)[0].decode()
+
+
+def format_numbers(values: np.ndarray, precision: int = 6) -> np.ndarray:
+    """Finite floats → ASCII bytes with ``precision`` significant digits, plain decimal
+    notation (never an exponent), trailing zeros dropped: ``815.662``, ``18154900``,
+    ``0.0000123``. NaN and infinities give ``b""``.
+
+    Returns a fixed-width bytes (``S``) array: numpy indexes and concatenates those far faster
+    than its variable-width string type, which is what makes the writers fast.
+    """
+    if not 1 <= precision <= 15:
+        raise ValueError(f"precision must be in [1, 15], got {precision}")
+    v = np.asarray(values, dtype=np.float64)
+    a = np.abs(v)
+    fast = (a >= _FAST_MIN) & (a < _FAST_MAX)
+    if fast.all():
+        return _format_fast(v, a, precision)
+    out: np.ndarray = np.full(v.shape, b"0", dtype="S1")
+    out[~np.isfinite(v)] = b""
+    if fast.any():
+        part = _format_fast(v[fast], a[fast], precision)
+        out = out.astype(part.dtype)
+        out[fast] = part
+    slow = np.isfinite(v) & ~fast & (a != 0)
+    if slow.any():
+        part = np.array([_format_slow(x, precision) for x in v[slow].tolist()], dtype="S")
+        if part.dtype.itemsize > out.dtype.itemsize:
+            out = out.astype(part.dtype)
+        out[slow] = part
+    return out
+
+
+def _format_fast(v: np.ndarray, a: np.ndarray, p: int) -> np.ndarray:
+    # value ≈ m · 10**-d with m an integer of exactly p digits (before dropping zeros).
+    d = (p - 1) - np.floor(np.log10(a)).astype(np.int64)
+    raw = _scaled(a, d)
+    m = np.rint(raw)
+    # log10 can be off by one next to powers of ten, and rounding can carry to p+1 digits.
+    for wrong, step in ((m >= _FPOW10[p], -1), (m < _FPOW10[p - 1], 1)):
+        if wrong.any():
+            d[wrong] += step
+            raw[wrong] = _scaled(a[wrong], d[wrong])
+            m[wrong] = np.rint(raw[wrong])
+    mi = m.astype(np.int64)
+    # Drop trailing zeros of the fraction.
+    while True:
+        z = (d > 0) & (mi % 10 == 0)
+        if not z.any():
+            break
+        mi[z] //= 10
+        d[z] -= 1
+    frac = d > 0
+    pw = _IPOW10[np.clip(np.abs(d), 0, 18)]
+    out = _digits(np.where(frac, mi // pw, mi * pw))
+    if frac.any():
+        tail = nps.add(b".", _padded_digits(mi[frac] % pw[frac], d[frac]))
+        out = out.astype(f"S{out.dtype.itemsize + tail.dtype.itemsize}")
+        out[frac] = nps.add(out[frac], tail)
+    neg = v < 0
+    if neg.any():
+        out = out.astype(f"S{out.dtype.itemsize + 1}")
+        out[neg] = nps.add(b"-", out[neg])
+    # The scaled value carries the rounding error of one multiplication; where it lies that
+    # close to a half, only exact decimal arithmetic knows which way to round.
+    doubt = np.abs(np.abs(raw - np.floor(raw)) - 0.5) <= 4 * np.spacing(raw)
+    if doubt.any():
+        slow = np.array([_format_slow(x, p) for x in v[doubt].tolist()], dtype="S")
+        out = out.astype(f"S{max(out.dtype.itemsize, slow.dtype.itemsize)}")
+        out[doubt] = slow
+    return out
+
+
+# Integer → text by table lookup: numpy's own int → str conversion costs ~100 ns a value,
+# a lookup in these tables ~10 ns.
+_DIGITS = np.array([str(i).encode() for i in range(10_000)], dtype="S4")
+_PADDED = [np.array([b""], dtype="S1")] + [
+    np.array([f"{i:0{w}d}".encode() for i in range(10**w)], dtype=f"S{w}") for w in range(1, 5)
+]
+
+
+def _digits(x: np.ndarray) -> np.ndarray:
+    """Non-negative int64 → decimal text."""
+    if x.size and x.max() < 10_000:
+        return _DIGITS[x]
+    out = np.empty(x.shape, dtype="S19")
+    small = x < 10_000
+    out[small] = _DIGITS[x[small]]
+    big = x[~small]
+    out[~small] = nps.add(_digits(big // 10_000), _PADDED[4][big % 10_000])
+    return out
+
+
+def _padded_digits(x: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Non-negative int64 → decimal text zero-padded to ``width`` (x < 10**width)."""
+    out = np.empty(x.shape, dtype=f"S{max(int(width.max()), 1) if width.size else 1}")
+    for w in np.unique(width).tolist():
+        sel = width == w
+        xs = x[sel]
+        if w <= 4:
+            out[sel] = _PADDED[w][xs]
+        else:
+            hi = _padded_digits(xs // 10_000, np.full(xs.shape, w - 4))
+            out[sel] = nps.add(hi, _PADDED[4][xs % 10_000])
+    return out
+
+
+def _scaled(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """a · 10**d, multiplying or dividing by an exact power of ten (one rounding error)."""
+    up = a * _FPOW10[np.clip(d, 0, 30)]
+    down = a / _FPOW10[np.clip(-d, 0, 30)]
+    return np.where(d >= 0, up, down)
+
+
+def _format_slow(x: float, p: int) -> bytes:
+    """Exact for any magnitude; used outside the fast window (1e-15 .. 1e15) and for ties."""
+    s = format(Decimal(f"{x:.{p - 1}e}").normalize(), "f")
+    return b"0" if s in ("0", "-0") else s.encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Timestamps
+
+
+def tz_suffix(tz_minutes: int) -> str:
+    """``60`` → ``+01:00``; ``-330`` → ``-05:30``."""
+    sign = "-" if tz_minutes < 0 else "+"
+    hours, minutes = divmod(abs(tz_minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+@lru_cache(maxsize=8)
+def _second_table(suffix: str) -> np.ndarray:
+    """``SS.mmm`` + offset for every millisecond of a minute (60,000 short byte strings)."""
+    r = np.arange(60_000)
+    table = nps.add(nps.add(_PADDED[2][r // 1000], b"."), _PADDED[3][r % 1000])
+    table = nps.add(table, suffix.encode())
+    table.flags.writeable = False
+    return table
+
+
+def format_times(times: np.ndarray, tz_minutes: int = 0) -> np.ndarray:
+    """UNIX seconds → ISO-8601 bytes with milliseconds and offset,
+    ``2020-03-25T12:20:41.562+00:00``.
+
+    Only the distinct minutes go through ``datetime_as_string`` (60 per hour of data); seconds
+    and milliseconds come from a table, so a row costs two lookups and one concatenation.
+    """
+    ms = np.rint(np.asarray(times, dtype=np.float64) * 1000.0).astype(np.int64)
+    if ms.size == 0:
+        return np.array([], dtype="S29")
+    minute, rest = np.divmod(ms + tz_minutes * 60_000, 60_000)
+    lo = int(minute.min())
+    span = int(minute.max()) - lo + 1
+    if span <= 2 * ms.size + 1440:
+        distinct, where = np.arange(lo, lo + span), minute - lo
+    else:  # a few instants spread over a long time: format only those minutes
+        distinct, where = np.unique(minute, return_inverse=True)
+    heads = np.datetime_as_string(distinct.astype("datetime64[m]"), unit="m").astype("S")
+    heads = nps.add(heads, b":")
+    return nps.add(heads[where], _second_table(tz_suffix(tz_minutes))[rest])
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+
+def _status_lookup(names: Sequence[str] | Mapping[int, str] | None) -> dict[int, str]:
+    if names is None:
+        names = DEFAULT_STATUS_NAMES
+    if isinstance(names, Mapping):
+        return {int(k): str(val) for k, val in names.items()}
+    return {i: str(name) for i, name in enumerate(names)}
+
+
+def _text_cells(
+    v: np.ndarray, lookup: dict[int, str], precision: int, quote: Callable[[str], str]
+) -> np.ndarray:
+    """Status codes → their names (passed through ``quote``); a code without a name stays a
+    number rather than failing halfway through a stream."""
+    out = format_numbers(v, precision)
+    names = {code: quote(name).encode() for code, name in lookup.items()}
+    width = max([out.dtype.itemsize, *(len(b) for b in names.values())])
+    out = out.astype(f"S{width}")
+    for code, name in names.items():
+        out[v == code] = name
+    return out
+
+
+def _csv_quote(separator: str) -> Callable[[str], str]:
+    """Quote a text cell the way ``csv`` does when it holds the separator or a quote."""
+
+    def quote(cell: str) -> str:
+        if separator in cell or '"' in cell or "\r" in cell or "\n" in cell:
+            return '"' + cell.replace('"', '""') + '"'
+        return cell
+
+    return quote
+
+
+def _reported(chunk: Chunk, field: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The field's values and where they are real reports; None if it never reported."""
+    v = chunk.values.get(field)
+    if v is None:
+        return None
+    v = np.asarray(v, dtype=np.float64)
+    mask = np.isfinite(v)
+    return (v, mask) if mask.any() else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers
+
+
+def csv_header(fields: Sequence[str], separator: str = ",") -> str:
+    """``sep=`` line and header line, without a line break after the header."""
+    quote = _csv_quote(separator)
+    cells = ["Time", *(quote(LABELS[f]) for f in fields)]
+    return f"sep={separator}\r\n" + separator.join(cells)
+
+
+def iter_csv(
+    chunks: Iterable[Chunk],
+    fields: Sequence[str] = CATALOGUE,
+    *,
+    precision: int = 6,
+    tz: int = 0,
+    separator: str = ",",
+    status_names: Sequence[str] | Mapping[int, str] | None = None,
+) -> Iterator[bytes]:
+    """The CSV export as UTF-8 pieces: ``sep=`` line and header, then one piece per chunk.
+
+    Each piece *starts* with ``\\r\\n``, so the file never ends with a line break however the
+    chunks fall (the public client hangs on a trailing empty line).
+    """
+    quote = _csv_quote(separator)
+    lookup = _status_lookup(status_names)
+    sep = separator.encode()
+    yield csv_header(fields, separator).encode()
+    for chunk in chunks:
+        n = len(chunk.times)
+        if n == 0:
+            continue
+        rows = format_times(chunk.times, tz)
+        present = np.zeros(n, dtype=bool)
+        for field in fields:
+            found = _reported(chunk, field)
+            if found is None:
+                rows = nps.add(rows, sep)
+                continue
+            v, mask = found
+            present |= mask
+            if field in TEXT_FIELDS:
+                text = _text_cells(v[mask], lookup, precision, quote)
+            else:
+                text = format_numbers(v[mask], precision)
+            cells = np.full(n, sep, dtype=f"S{len(sep) + text.dtype.itemsize}")
+            cells[mask] = nps.add(sep, text)
+            rows = nps.add(rows, cells)
+        if present.any():
+            yield b"\r\n" + b"\r\n".join(rows[present].tolist())
+
+
+def iter_json(
+    chunks: Iterable[Chunk],
+    fields: Sequence[str] = CATALOGUE,
+    *,
+    precision: int = 6,
+    tz: int = 0,
+    status_names: Sequence[str] | Mapping[int, str] | None = None,
+) -> Iterator[bytes]:
+    """The JSON export as UTF-8 pieces of one array: ``{"time": iso, key: value, …}`` per
+    row, holding only the fields that reported at that instant."""
+    lookup = _status_lookup(status_names)
+    keys = {f: ("," + json.dumps(f) + ":").encode() for f in fields}
+    yield b"["
+    first = True
+    for chunk in chunks:
+        n = len(chunk.times)
+        if n == 0:
+            continue
+        rows = nps.add(nps.add(b'{"time":"', format_times(chunk.times, tz)), b'"')
+        present = np.zeros(n, dtype=bool)
+        for field in fields:
+            found = _reported(chunk, field)
+            if found is None:
+                continue
+            v, mask = found
+            present |= mask
+            if field in TEXT_FIELDS:
+                text = _text_cells(v[mask], lookup, precision, json.dumps)
+            else:
+                text = format_numbers(v[mask], precision)
+            text = nps.add(keys[field], text)
+            cells = np.zeros(n, dtype=text.dtype)  # b"" where the field did not report
+            cells[mask] = text
+            rows = nps.add(rows, cells)
+        if present.any():
+            body = b"}\n,".join(rows[present].tolist()) + b"}"
+            yield (b"\n" if first else b"\n,") + body
+            first = False
+    yield b"]" if first else b"\n]"
