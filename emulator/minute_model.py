@@ -104,7 +104,7 @@ def _inputs(site: Site, days: np.ndarray) -> dict[str, np.ndarray]:
     lo = np.floor(x).astype(np.int64)
     frac = x - lo
     cloud = cloud_nodes[:, lo] * (1 - frac) + cloud_nodes[:, lo + 1] * frac
-    pv = site.pv_kwp * 1000.0 * 0.82 * clear * np.clip(cloud, 0.08, 1.0)
+    pv = site.pv_kwp * 1000.0 * 0.75 * clear * np.clip(cloud, 0.08, 1.0)
 
     # Household: base load, morning and evening peaks in local time, appliance spikes.
     offsets = np.array([_utc_offset_hours(site.timezone, int(day)) for day in days])
@@ -124,7 +124,7 @@ def _inputs(site: Site, days: np.ndarray) -> dict[str, np.ndarray]:
     u_spike = schedule.uniform_np(site.product_id, _S_SPIKE, minute_ids)
     fridge = 0.92 + 0.16 * ((u_spike * 4096.0) % 1.0)  # the hash's low bits: independent
     spikes = np.where(u_spike < 0.03 * shape / 1.2, 600.0 + 1600.0 * u_spike / 0.03, 0.0)
-    house = mean_w * 0.9 * season * day_factor[:, None] * shape / 1.08 * fridge + spikes
+    house = mean_w * season * day_factor[:, None] * shape / 1.08 * fridge + spikes
 
     # Per-day battery constants: round-trip DC efficiency and state of health.
     eff_dc = 0.92 + 0.008 * (schedule.uniform_np(site.product_id, _S_EFF, days) - 0.5)
