@@ -1,0 +1,136 @@
+"""The emulated upstream socket ``/rest/data/socket?productId=…&token=…``.
+
+One consumer per connection. Frames come from the same sparse reports as the export (one
+frame per report instant, changed fields only), precomputed two minutes at a time and shared
+by every connection to the same product in this process, so a connection costs a dict look-up
+and a ``send`` per second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from emulator import schedule, simulation
+from emulator.auth import AuthError, user_for_token
+from emulator.params import Forbidden, product_for
+from emulator.site import Site
+
+# Seconds between two looks at the clock; tests shorten it and move a frozen clock instead.
+TICK_SECONDS = 1.0
+# Close code when the emulator drops sockets on purpose (1012: service restart).
+DROP_CODE = 1012
+WINDOW = simulation.HEARTBEAT
+
+# Open consumers of this process: the emulator-only "drop every socket" knob closes them.
+_OPEN: set[DataSocket] = set()
+
+
+async def close_all(code: int = DROP_CODE) -> int:
+    """Close every open upstream socket of this process; returns how many were open."""
+    consumers = list(_OPEN)
+    for consumer in consumers:
+        await consumer.drop(code)
+    return len(consumers)
+
+
+@lru_cache(maxsize=1024)
+def window_frames(site: Site, start: int) -> tuple[tuple[float, dict[str, Any]], ...]:
+    """(time, changed fields) of every report instant in [start, start + WINDOW)."""
+    frames = []
+    for chunk in simulation.iter_reports(site, start, start + WINDOW, now=start + WINDOW):
+        columns = [(f, chunk.values[f]) for f in simulation.FIELDS]
+        for i, t in enumerate(chunk.times):
+            data = {f: simulation.json_value(f, float(v[i])) for f, v in columns if v[i] == v[i]}
+            frames.append((float(t), data))
+    return tuple(frames)
+
+
+def _authorise(token: str, product_id: int) -> Site:
+    user = user_for_token(token)
+    return Site.from_product(product_for(user, product_id))
+
+
+class DataSocket(AsyncWebsocketConsumer):
+    """Read-only live data of one product; messages from the client are ignored."""
+
+    task: asyncio.Task | None = None
+
+    async def connect(self) -> None:
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        token = (query.get("token") or [""])[0]
+        raw_id = (query.get("productId") or [""])[0]
+        await self.accept()
+        if not token:
+            await self.close(code=4401)
+            return
+        try:
+            product_id = int(raw_id)
+        except ValueError:
+            await self.close(code=4400)
+            return
+        try:
+            site = await database_sync_to_async(_authorise)(token, product_id)
+        except AuthError:
+            await self.close(code=4401)
+            return
+        except Forbidden:
+            await self.close(code=4403)
+            return
+        _OPEN.add(self)
+        self.task = asyncio.create_task(self._stream(site))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The socket is read-only: whatever the client sends is ignored."""
+
+    async def disconnect(self, code: int) -> None:
+        _OPEN.discard(self)
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+            self.task = None
+
+    async def drop(self, code: int) -> None:
+        _OPEN.discard(self)
+        if self.task is not None:
+            self.task.cancel()
+        await self.close(code=code)
+
+    async def _send(self, kind: str, when: float, data: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps({"type": kind, "time": when, "data": data}))
+
+    async def _stream(self, site: Site) -> None:
+        now = time.time()
+        when, data = simulation.latest(site, now)
+        if when is not None:
+            await self._send("latest-data", when, data)
+        state = (schedule.is_online(site, now), schedule.errors_at(site, now))
+        await self._send("product", now, {"online": state[0], "errors": state[1]})
+        sent_until = now
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            now = time.time()
+            if now <= sent_until:
+                continue
+            current = (schedule.is_online(site, now), schedule.errors_at(site, now))
+            if current != state:
+                state = current
+                await self._send("product", now, {"online": state[0], "errors": state[1]})
+            # Frames reported since the last look; after a long stall only the last minute.
+            start = max(sent_until, now - 60)
+            window = int(start // WINDOW) * WINDOW
+            while window <= now:
+                for t, changed in window_frames(site, window):
+                    if start < t <= now:
+                        await self._send("latest-data", t, changed)
+                window += WINDOW
+            sent_until = now

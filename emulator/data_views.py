@@ -1,0 +1,85 @@
+"""Data endpoints of the emulated API: latest values, statistics, and the demo's socket drop.
+
+Thin on purpose: parameters are parsed by ``params``, numbers come from ``simulation`` and
+``statistics``, so the views only decide status codes and shapes.
+"""
+
+from __future__ import annotations
+
+import time
+
+from asgiref.sync import async_to_sync
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from emulator import simulation
+from emulator import statistics as stats
+from emulator.auth import AuthError, authenticate
+from emulator.models import User
+from emulator.params import (
+    ParamError,
+    api_view,
+    error_response,
+    get_bool,
+    get_float,
+    get_int,
+    product_for,
+)
+from emulator.site import Site
+
+
+@api_view
+def latest(request: HttpRequest, user: User, product_id: int) -> HttpResponse:
+    """GET /rest/products/{productId}/latest: the last reported value of every field."""
+    include_time = get_bool(request, "includeTime", default=False)
+    site = Site.from_product(product_for(user, product_id))
+    when, data = simulation.latest(site, time.time())
+    if include_time:
+        return JsonResponse({"time": when, "data": data})
+    return JsonResponse(data)
+
+
+@api_view
+def statistics(request: HttpRequest, user: User) -> HttpResponse:
+    """GET /rest/data/statistics: UTC-aligned buckets of one product's data."""
+    product_id = get_int(request, "productId", required=True, minimum=1)
+    tstart = get_float(request, "tstart")
+    tend = get_float(request, "tend")
+    timespan = request.GET.get("timespan") or "day"
+    if timespan not in stats.TIMESPANS:
+        raise ParamError(f"timespan must be one of {', '.join(stats.TIMESPANS)}, got {timespan!r}")
+    site = Site.from_product(product_for(user, product_id))
+    now = time.time()
+    if tend is None:
+        tend = now
+    if tstart is None:
+        tstart = float(site.installed_at) if site.installed_at is not None else tend
+        tstart = min(tstart, tend)
+    if tstart > tend:
+        raise ParamError(f"tstart must be <= tend, got tstart={tstart:g} and tend={tend:g}")
+    count = len(stats.bucket_edges(timespan, tstart, tend))
+    if count > stats.MAX_BUCKETS:
+        raise ParamError(
+            f"tstart..tend with timespan={timespan} gives {count} buckets; at most "
+            f"{stats.MAX_BUCKETS} per request: narrow tstart/tend or use a longer timespan"
+        )
+    if tstart == tend:
+        return JsonResponse([], safe=False)
+    return JsonResponse(stats.statistics(site, tstart, tend, timespan, now), safe=False)
+
+
+@csrf_exempt
+def drop_sockets(request: HttpRequest) -> HttpResponse:
+    """POST /rest/emulator/drop-sockets (emulator only): close every open upstream socket of
+    this process, so a demo or a test can watch the dashboard reconnect."""
+    from emulator.consumers import close_all
+
+    if request.method != "POST":
+        return error_response(405, f"method {request.method} not allowed; use POST")
+    try:
+        user = authenticate(request)
+    except AuthError as exc:
+        return error_response(401, str(exc))
+    if user.owner_id is not None:
+        return error_response(403, "only the fleet-wide account may drop sockets")
+    return JsonResponse({"closed": async_to_sync(close_all)()})
