@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from emulator import data_views, views
+from emulator import data_views, export_views, views
 
 app_name = "emulator"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/password", views.login_password, name="login"),
     path("products", views.products, name="products"),
     path("openapi.json", views.openapi, name="openapi"),
+    path("data/export.<str:fmt>", export_views.export, name="export"),
     path("products/<int:product_id>/latest", data_views.latest, name="latest"),
     path("data/statistics", data_views.statistics, name="statistics"),
     path("emulator/drop-sockets", data_views.drop_sockets, name="drop-sockets"),
