@@ -6,7 +6,10 @@ from django.urls import include, path
 from dashboard import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.home, name="fleet"),
+    path("signin/", views.signin, name="signin"),
+    path("signout/", views.signout, name="signout"),
+    path("", include("livefeed.urls")),
 ]
 
 if settings.EMULATOR_ENABLED:

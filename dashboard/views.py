@@ -1,8 +1,93 @@
+"""Signing in and out: the upstream token goes into the server-side session and nowhere else."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import logging
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dashboard.auth import EMAIL_KEY, TOKEN_KEY, asession_token, end_session, safe_next
+from products import client
+from products.client import BadRequest, UpstreamError, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+
+DAY = 86400
+SHORT_VALIDITY = DAY  # one working day
+LONG_VALIDITY = 30 * DAY  # "keep me signed in"
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={
+            "required": "Enter the e-mail address of your VoltStorage account.",
+            "invalid": "Enter a valid e-mail address, such as name@example.com.",
+        },
+    )
+    # render_value=False: a password is never echoed back into the page.
+    password = forms.CharField(
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        error_messages={"required": "Enter your password."},
+    )
+    keep = forms.BooleanField(required=False)
+
+    @property
+    def validity(self) -> int:
+        return LONG_VALIDITY if self.cleaned_data.get("keep") else SHORT_VALIDITY
+
+
+@require_http_methods(["GET", "POST"])
+async def signin(request: HttpRequest) -> HttpResponse:
+    """The sign-in page: VoltStorage e-mail and password, exchanged upstream for a token."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "GET" and await asession_token(request.session):
+        return HttpResponseRedirect(safe_next(request, next_url))
+    form = SignInForm(request.POST if request.method == "POST" else None)
+    upstream_error = ""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            token = await client.login(email, form.cleaned_data["password"], form.validity)
+        except BadRequest as exc:
+            upstream_error, status = exc.errors[0], 400
+        except UpstreamUnavailable:
+            upstream_error, status = "VoltStorage API unreachable — please try again shortly.", 503
+        except UpstreamError as exc:
+            upstream_error, status = f"The VoltStorage API refused the sign-in: {exc}", 502
+        else:
+            await request.session.acycle_key()  # no session fixation across the sign-in
+            await request.session.aset(TOKEN_KEY, token)
+            await request.session.aset(EMAIL_KEY, email)
+            await request.session.aset_expiry(form.validity)  # the session dies with the token
+            log.info("signed in (validity %s s)", form.validity)
+            return HttpResponseRedirect(safe_next(request, next_url))
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "form": form,
+        "next": next_url,
+        "upstream_error": upstream_error,
+        "expired": request.GET.get("expired") == "1" and request.method == "GET",
+        "signed_out": request.GET.get("signed_out") == "1" and request.method == "GET",
+    }
+    return render(request, "dashboard/signin.html", context, status=status)
+
+
+@require_POST
+async def signout(request: HttpRequest) -> HttpResponse:
+    """Forget the upstream token (POST only, so a link or prefetch cannot sign anyone out)."""
+    await end_session(request)
+    return HttpResponseRedirect(f"{reverse('signin')}?signed_out=1")
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The about page of the foundation, until the fleet overview takes over ``/``."""
     return render(request, "dashboard/home.html")
