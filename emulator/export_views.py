@@ -118,11 +118,10 @@ def _time(request: HttpRequest, name: str, default: float | None) -> float:
 
 def _fields(request: HttpRequest) -> tuple[str, ...]:
     raw = request.GET.get("fields")
-    if raw is None or raw.strip() == "":
+    if raw is None:
         return FIELDS
     keys: list[str] = []
-    for part in raw.split(","):
-        key = part.strip()
+    for key in raw.split(","):
         if key not in FIELDS:
             raise ParamError(f"fields: unknown field {key!r}; known fields: {', '.join(FIELDS)}")
         if key not in keys:

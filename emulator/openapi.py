@@ -228,6 +228,82 @@ PATHS: dict[str, Any] = {
     },
 }
 
+# --- Export (emulator/export_views.py; bounds mirror its constants, a test checks they agree) ---
+_EXPORT_FIELDS = (
+    "gridPower|householdPower|inverterPower|pvPower|powerElectronicsPower|stateOfCharge|status|"
+    "dcVoltage|electrolyteTemp|pumpTemp"
+)
+_EXPORT_TIME = {"type": "number", "minimum": 0, "maximum": 253_402_214_400}
+EXPORT_ROW = {
+    "type": "object",
+    "required": ["time"],
+    "properties": {
+        "time": TIMESTAMP,
+        "status": {"enum": ["charging", "discharging", "idle", "standby", "fault"]},
+    },
+    "additionalProperties": {"type": ["number", "string"]},
+}
+PATHS["/data/export.{format}"] = {
+    "get": {
+        "operationId": "exportData",
+        "summary": "A product's reports over at most 31 days as CSV or JSON, streamed",
+        "parameters": [
+            {
+                "name": "format",
+                "in": "path",
+                "required": True,
+                "description": "csv or json (anything else: 400)",
+                "schema": {"type": "string", "enum": ["csv", "json"]},
+            },
+            _query("productId", INT64, "Product to export (this or componentId)"),
+            _query("componentId", INT64, "Component whose product to export (or productId)"),
+            _query("from", _EXPORT_TIME, "UNIX s of the first data point; from < to", True),
+            _query("to", _EXPORT_TIME, "UNIX s, exclusive; default now; to - from <= 31 days"),
+            _query(
+                "fields",
+                {"type": "string", "pattern": rf"^({_EXPORT_FIELDS})(,({_EXPORT_FIELDS}))*$"},
+                "Comma-separated field keys; default all, in catalogue order",
+            ),
+            _query(
+                "tz",
+                {"type": "integer", "minimum": -1439, "maximum": 1439, "default": 0},
+                "UTC offset in minutes of the written timestamps",
+            ),
+            _query(
+                "precision",
+                {"type": "integer", "minimum": 1, "maximum": 15, "default": 6},
+                "Significant digits of numbers",
+            ),
+            _query(
+                "tolerance",
+                {"type": "number", "minimum": 0, "default": 0},
+                "Ramer-Douglas-Peucker tolerance on [0, 1]-scaled time and value; 0: lossless",
+            ),
+            _query(
+                "separator",
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 8,
+                    "pattern": r'^[^0-9.+\-:T"\x00-\x08\x0a-\x1f\x7f]+$',
+                    "default": ",",
+                },
+                "CSV cell separator (header and rows)",
+            ),
+        ],
+        "responses": {
+            "200": {
+                "description": "The export (Content-Disposition names serial number and dates)",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "array", "items": EXPORT_ROW}},
+                },
+            },
+            **STANDARD_ERRORS,
+        },
+    }
+}
+
 
 def openapi_document(server_url: str) -> dict[str, Any]:
     return {
