@@ -1,0 +1,325 @@
+"""Merge the upstream's UTC-aligned statistics buckets into periods of the site's local time.
+
+The upstream answers buckets that start at UTC boundaries, but a fleet manager reads a day as
+the household's day: midnight to midnight in the product's ``timezone``, which is 23 or 25 hours
+long on daylight-saving days. So a local day is built from the upstream's hourly buckets, and a
+local month from those days. Merging follows the upstream's own rules (docs/upstream-api.md):
+energies add up, the maximum temperature is the largest maximum, and means combine weighted by
+``nSamples`` (``totalWeight`` for self-sufficiency) so a half-offline hour counts for less.
+
+Pure functions, no Django: the chart builders and the KPI cards both read these results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+
+SUM_KEYS = (
+    "pv-total",
+    "pv-activity",
+    "consumption-total",
+    "storage-total-stored",
+    "storage-total-released",
+)
+MAX_KEYS = ("max-temperature",)
+# Mean → the key of its weight.
+MEAN_KEYS = {
+    "own-consumption": "nSamples",
+    "electrolyte-temp": "nSamples",
+    "pump-temp": "nSamples",
+    "dc-capacity": "nSamples",
+    "ac-capacity": "nSamples",
+    "dc-efficiency": "nSamples",
+    "ac-efficiency": "nSamples",
+    "self-sufficiency": "totalWeight",
+}
+
+J_PER_KWH = 3_600_000.0
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTH_NAMES = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+class Unit(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+Source = Literal["hour", "day"]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def merge_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Combine upstream buckets into one bucket, as the upstream would have computed it.
+
+    A key that no row carries stays absent; a mean whose weights add up to zero is ``None``
+    (no samples is "unknown", not zero).
+    """
+    sums: dict[str, float] = {}
+    maxima: dict[str, float] = {}
+    weighted: dict[str, list[float]] = {}  # key → [sum of value*weight, sum of weight]
+    start: int | None = None
+    for row in rows:
+        ts = row.get("timespan_start")
+        if isinstance(ts, int | float) and (start is None or ts < start):
+            start = int(ts)
+        for key in SUM_KEYS:
+            value = _number(row.get(key))
+            if value is not None:
+                sums[key] = sums.get(key, 0.0) + value
+        for key in MAX_KEYS:
+            value = _number(row.get(key))
+            if value is not None:
+                maxima[key] = max(maxima.get(key, value), value)
+        for key, weight_key in MEAN_KEYS.items():
+            mean = row.get(key)
+            if not isinstance(mean, Mapping):
+                continue
+            value, weight = _number(mean.get("value")), _number(mean.get(weight_key))
+            acc = weighted.setdefault(key, [0.0, 0.0])
+            if value is not None and weight is not None and weight > 0:
+                acc[0] += value * weight
+                acc[1] += weight
+    merged: dict[str, Any] = {}
+    if start is not None:
+        merged["timespan_start"] = start
+    merged.update(sums)
+    merged.update(maxima)
+    for key, (total, weight) in weighted.items():
+        weight_key = MEAN_KEYS[key]
+        weight_out: float | int = int(weight) if weight_key == "nSamples" else weight
+        merged[key] = {weight_key: weight_out, "value": total / weight if weight else None}
+    return merged
+
+
+def mean_value(row: Mapping[str, Any] | None, key: str) -> float | None:
+    """The value of a weighted mean in a (merged) row, or None when unknown."""
+    if not row:
+        return None
+    mean = row.get(key)
+    if not isinstance(mean, Mapping):
+        return None
+    return _number(mean.get("value"))
+
+
+def kwh(row: Mapping[str, Any] | None, key: str) -> float | None:
+    """An energy of a (merged) row in kWh (the upstream speaks joules)."""
+    if not row:
+        return None
+    value = _number(row.get(key))
+    return None if value is None else value / J_PER_KWH
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One local period of a chart: ``row`` is the merged statistics, None when there is no
+    data (the product was offline or not yet installed): a gap, not a zero."""
+
+    start: dt.datetime  # aware, in the site's timezone
+    end: dt.datetime  # aware, exclusive
+    label: str
+    row: dict[str, Any] | None
+    parts: int  # upstream buckets merged into this one
+
+    @property
+    def hours(self) -> float:
+        """Elapsed hours (23 or 25 on a daylight-saving day)."""
+        return elapsed_hours(self.start, self.end)
+
+
+def elapsed_hours(start: dt.datetime, end: dt.datetime) -> float:
+    """Real hours between two instants. Subtracting two datetimes of the same zone in Python
+    gives the wall-clock difference (24 h across a 23-hour day), so go through UTC."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600
+
+
+def local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """The first instant of a local day (midnight exists in every zone this fleet uses; where
+    it does not, zoneinfo's fold rules pick the instant after the gap)."""
+    naive = dt.datetime.combine(day, dt.time())
+    aware = naive.replace(tzinfo=tz)
+    # Normalise through UTC so a non-existent wall time becomes a real instant.
+    return aware.astimezone(UTC).astimezone(tz)
+
+
+def _next_period(day: dt.date, unit: Unit) -> dt.date:
+    if unit is Unit.DAY:
+        return day + dt.timedelta(days=1)
+    if unit is Unit.MONTH:
+        return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return dt.date(day.year + 1, 1, 1)
+
+
+def _period_key(day: dt.date, unit: Unit) -> dt.date:
+    if unit is Unit.DAY:
+        return day
+    if unit is Unit.MONTH:
+        return day.replace(day=1)
+    return dt.date(day.year, 1, 1)
+
+
+def _is_ambiguous(moment: dt.datetime) -> bool:
+    """True for a wall time that happens twice (the repeated hour when clocks go back)."""
+    other = moment.replace(fold=1 - moment.fold)
+    return other.utcoffset() != moment.utcoffset()
+
+
+def hour_label(moment: dt.datetime) -> str:
+    """``Sun 02:00``; the repeated hour of a fall-back day carries its zone abbreviation
+    (``Sun 02:00 CEST``, ``Sun 02:00 CET``) so both hours stay distinct on the axis."""
+    label = f"{DAY_NAMES[moment.weekday()]} {moment:%H:%M}"
+    if _is_ambiguous(moment):
+        label += f" {moment.tzname()}"
+    return label
+
+
+def period_label(day: dt.date, unit: Unit) -> str:
+    if unit is Unit.DAY:
+        return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
+    if unit is Unit.MONTH:
+        return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+    return str(day.year)
+
+
+def periods(
+    start: dt.datetime, end: dt.datetime, unit: Unit, tz: ZoneInfo
+) -> list[tuple[dt.datetime, dt.datetime, str]]:
+    """Every local period from ``start`` (inclusive) to ``end`` (exclusive), gaps included.
+
+    Hours are the upstream's UTC hours, labelled in local time; days, months and years begin
+    at local midnight, so their length in hours varies with daylight saving.
+    """
+    out: list[tuple[dt.datetime, dt.datetime, str]] = []
+    if unit is Unit.HOUR:
+        moment = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        stop = end.astimezone(UTC)
+        while moment < stop:
+            nxt = moment + dt.timedelta(hours=1)
+            local = moment.astimezone(tz)
+            out.append((local, nxt.astimezone(tz), hour_label(local)))
+            moment = nxt
+        return out
+    day = _period_key(start.astimezone(tz).date(), unit)
+    stop = end.astimezone(tz)
+    while True:
+        begin = local_midnight(day, tz)
+        if begin >= stop:
+            break
+        nxt = _next_period(day, unit)
+        out.append((begin, local_midnight(nxt, tz), period_label(day, unit)))
+        day = nxt
+    return out
+
+
+def group_buckets(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    tz: ZoneInfo,
+    unit: Unit,
+    start: dt.datetime,
+    end: dt.datetime,
+    source: Source = "hour",
+) -> list[Bucket]:
+    """Merge upstream buckets into every local period between ``start`` and ``end``.
+
+    With ``source="hour"`` an upstream bucket belongs to the local period its start instant
+    falls in (exact for whole-hour UTC offsets). With ``source="day"`` (ranges beyond a year,
+    where hourly buckets would pass the upstream's 10,000-bucket limit) an upstream UTC day
+    belongs to the month or year of its UTC date: close enough for months and years, and the
+    page says so.
+    """
+    spans = periods(start, end, unit, tz)
+    grouped: dict[int, list[Mapping[str, Any]]] = {}
+    starts = [s for s, _, _ in spans]
+    if unit is not Unit.HOUR:
+        by_key = {_period_key(s.date(), unit): i for i, s in enumerate(starts)}
+    for row in rows:
+        ts = row.get("timespan_start")
+        if not isinstance(ts, int | float):
+            continue
+        instant = dt.datetime.fromtimestamp(ts, UTC)
+        if unit is Unit.HOUR:
+            index = _hour_index(spans, instant)
+        else:
+            day = instant.date() if source == "day" else instant.astimezone(tz).date()
+            index = by_key.get(_period_key(day, unit))
+        if index is not None:
+            grouped.setdefault(index, []).append(row)
+    buckets = []
+    for i, (begin, finish, label) in enumerate(spans):
+        members = grouped.get(i, [])
+        buckets.append(
+            Bucket(
+                start=begin,
+                end=finish,
+                label=label,
+                row=merge_rows(members) if members else None,
+                parts=len(members),
+            )
+        )
+    return buckets
+
+
+def _hour_index(
+    spans: list[tuple[dt.datetime, dt.datetime, str]], instant: dt.datetime
+) -> int | None:
+    if not spans:
+        return None
+    index = int(elapsed_hours(spans[0][0], instant) // 1)
+    if 0 <= index < len(spans) and spans[index][0] <= instant < spans[index][1]:
+        return index
+    return None
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The headline numbers of a range; None where the range has no data for it."""
+
+    produced_kwh: float | None
+    consumed_kwh: float | None
+    stored_kwh: float | None
+    released_kwh: float | None
+    self_sufficiency: float | None  # 0..1
+    dc_efficiency: float | None  # 0..1
+    ac_efficiency: float | None  # 0..1
+
+
+def kpis(rows: Iterable[Mapping[str, Any]]) -> Kpis:
+    """KPI cards of a range: energies summed, ratios merged with their weights."""
+    merged = merge_rows(rows)
+    return Kpis(
+        produced_kwh=kwh(merged, "pv-total"),
+        consumed_kwh=kwh(merged, "consumption-total"),
+        stored_kwh=kwh(merged, "storage-total-stored"),
+        released_kwh=kwh(merged, "storage-total-released"),
+        self_sufficiency=mean_value(merged, "self-sufficiency"),
+        dc_efficiency=mean_value(merged, "dc-efficiency"),
+        ac_efficiency=mean_value(merged, "ac-efficiency"),
+    )
