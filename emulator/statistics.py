@@ -3,8 +3,9 @@
 Why minutes and hours: the 1 Hz signal is the minute model plus noise that sums to zero per
 minute, so minute sums are the exact integrals of the exported powers, and a year is 525,600
 minutes instead of 31 million seconds. Completed days are reduced to 24 hourly rows and kept in
-the Django cache (locmem locally, Redis in production), so a lifetime request recomputes
-nothing it has seen before; only the days cut by ``tstart``, ``tend`` or now are recomputed.
+the Django cache in blocks of 16 days (locmem locally, Redis in production), so a lifetime
+request recomputes nothing it has seen before; only the days cut by ``tstart``, ``tend`` or now
+(and the current block) are recomputed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from emulator.site import Site
 TIMESPANS = ("hour", "day", "month", "year", "lifetime")
 MAX_BUCKETS = 10_000
 MODEL_VERSION = 1  # bump when the model changes: cached rows of older models are ignored
-BATCH_DAYS = 183  # days simulated at once: bounds memory (~40 MB) on lifetime requests
+BATCH_DAYS = 192  # days simulated at once: bounds memory (~40 MB) on lifetime requests
+BLOCK_DAYS = 16  # days per cache entry
 CACHE_SECONDS = 30 * DAY
 
 # Columns of an hourly row.
@@ -62,23 +64,36 @@ def _site_key(site: Site) -> str:
     return hashlib.sha1(repr(site).encode()).hexdigest()[:20]
 
 
-def _full_days(site: Site, days: list[int]) -> dict[int, np.ndarray]:
-    """Hourly rows of complete past days, from the cache or simulated in batches."""
+def _full_days(site: Site, days: list[int], now: float) -> dict[int, np.ndarray]:
+    """Hourly rows of complete days. Days are cached in aligned blocks of ``BLOCK_DAYS`` (few
+    keys even for a lifetime: a small cache does not evict half a year), once a whole block
+    is in the past; the days of the current block are simulated each time."""
     prefix = f"emu-stats:{MODEL_VERSION}:{_site_key(site)}:"
-    found = cache.get_many([prefix + str(d) for d in days])
-    out = {
-        d: np.frombuffer(found[prefix + str(d)]).reshape(24, K)
-        for d in days
-        if prefix + str(d) in found
-    }
-    missing = [d for d in days if d not in out]
-    for i in range(0, len(missing), BATCH_DAYS):
-        batch = missing[i : i + BATCH_DAYS]
-        rows = _hourly(simulate_days(site, np.array(batch))).reshape(len(batch), 24, K)
-        fresh = {d: rows[j] for j, d in enumerate(batch)}
-        cache.set_many({prefix + str(d): r.tobytes() for d, r in fresh.items()}, CACHE_SECONDS)
-        out.update(fresh)
-    return out
+    blocks = sorted({d // BLOCK_DAYS for d in days})
+    closed = [b for b in blocks if (b + 1) * BLOCK_DAYS * DAY <= now]
+    found = cache.get_many([prefix + str(b) for b in closed])
+    out: dict[int, np.ndarray] = {}
+    for b in closed:
+        if prefix + str(b) in found:
+            rows = np.frombuffer(found[prefix + str(b)]).reshape(BLOCK_DAYS, 24, K)
+            out.update({b * BLOCK_DAYS + j: rows[j] for j in range(BLOCK_DAYS)})
+    missing = [b for b in closed if prefix + str(b) not in found]
+    for i in range(0, len(missing), BATCH_DAYS // BLOCK_DAYS):
+        batch = missing[i : i + BATCH_DAYS // BLOCK_DAYS]
+        batch_days = np.concatenate(
+            [np.arange(b * BLOCK_DAYS, (b + 1) * BLOCK_DAYS) for b in batch]
+        )
+        rows = _hourly(simulate_days(site, batch_days)).reshape(len(batch), BLOCK_DAYS, 24, K)
+        cache.set_many(
+            {prefix + str(b): rows[j].tobytes() for j, b in enumerate(batch)}, CACHE_SECONDS
+        )
+        for j, b in enumerate(batch):
+            out.update({b * BLOCK_DAYS + k: rows[j, k] for k in range(BLOCK_DAYS)})
+    rest = [d for d in days if d not in out]
+    if rest:
+        rows = _hourly(simulate_days(site, np.array(rest))).reshape(len(rest), 24, K)
+        out.update({d: rows[j] for j, d in enumerate(rest)})
+    return {d: out[d] for d in days}
 
 
 def hourly_rows(
@@ -96,7 +111,7 @@ def hourly_rows(
         return empty
     days = list(range(int(lo // DAY), math.ceil(end / DAY)))
     full = [d for d in days if d * DAY >= tstart and (d + 1) * DAY <= end]
-    by_day = _full_days(site, full)
+    by_day = _full_days(site, full, now)
     partial = [d for d in days if d not in by_day]
     if partial:
         model = simulate_days(site, np.array(partial))
