@@ -97,6 +97,7 @@ def _format_fast(v: np.ndarray, a: np.ndarray, p: int) -> np.ndarray:
     d = (p - 1) - np.floor(np.log10(a)).astype(np.int64)
     raw = _scaled(a, d)
     m = np.rint(raw)
+    doubt = _near_half(raw)
     # log10 can be off by one next to powers of ten, and rounding can carry to p+1 digits.
     for wrong, step in ((m >= _FPOW10[p], -1), (m < _FPOW10[p - 1], 1)):
         if wrong.any():
@@ -122,9 +123,7 @@ def _format_fast(v: np.ndarray, a: np.ndarray, p: int) -> np.ndarray:
     if neg.any():
         out = out.astype(f"S{out.dtype.itemsize + 1}")
         out[neg] = nps.add(b"-", out[neg])
-    # The scaled value carries the rounding error of one multiplication; where it lies that
-    # close to a half, only exact decimal arithmetic knows which way to round.
-    doubt = np.abs(np.abs(raw - np.floor(raw)) - 0.5) <= 4 * np.spacing(raw)
+    doubt |= _near_half(raw)
     if doubt.any():
         slow = np.array([_format_slow(x, p) for x in v[doubt].tolist()], dtype="S")
         out = out.astype(f"S{max(out.dtype.itemsize, slow.dtype.itemsize)}")
@@ -164,6 +163,12 @@ def _padded_digits(x: np.ndarray, width: np.ndarray) -> np.ndarray:
             hi = _padded_digits(xs // 10_000, np.full(xs.shape, w - 4))
             out[sel] = nps.add(hi, _PADDED[4][xs % 10_000])
     return out
+
+
+def _near_half(raw: np.ndarray) -> np.ndarray:
+    """Where the scaled value lies so close to a rounding half that its one rounding error
+    (the multiplication) may have flipped the side: only exact decimals can decide those."""
+    return np.abs(np.abs(raw - np.floor(raw)) - 0.5) <= 4 * np.spacing(raw)
 
 
 def _scaled(a: np.ndarray, d: np.ndarray) -> np.ndarray:
