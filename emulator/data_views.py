@@ -27,12 +27,24 @@ from emulator.params import (
 )
 from emulator.site import Site
 
+MAX_ID = 2**63 - 1
+MAX_TIME = 253_402_214_400  # year 10000: datetime's limit
+
+
+def _time(request: HttpRequest, name: str) -> float | None:
+    value = get_float(request, name, minimum=0)
+    if value is not None and value > MAX_TIME:
+        raise ParamError(f"{name} must be a UNIX time in [0, {MAX_TIME}], got {value:g}")
+    return value
+
 
 @api_view
-def latest(request: HttpRequest, user: User, product_id: int) -> HttpResponse:
+def latest(request: HttpRequest, user: User, product_id: str) -> HttpResponse:
     """GET /rest/products/{productId}/latest: the last reported value of every field."""
+    if not product_id.isdigit() or not 1 <= int(product_id) <= MAX_ID:
+        raise ParamError(f"productId must be an integer in [1, {MAX_ID}], got {product_id!r}")
     include_time = get_bool(request, "includeTime", default=False)
-    site = Site.from_product(product_for(user, product_id))
+    site = Site.from_product(product_for(user, int(product_id)))
     when, data = simulation.latest(site, time.time())
     if include_time:
         return JsonResponse({"time": when, "data": data})
@@ -42,9 +54,9 @@ def latest(request: HttpRequest, user: User, product_id: int) -> HttpResponse:
 @api_view
 def statistics(request: HttpRequest, user: User) -> HttpResponse:
     """GET /rest/data/statistics: UTC-aligned buckets of one product's data."""
-    product_id = get_int(request, "productId", required=True, minimum=1)
-    tstart = get_float(request, "tstart")
-    tend = get_float(request, "tend")
+    product_id = get_int(request, "productId", required=True, minimum=1, maximum=MAX_ID)
+    tstart = _time(request, "tstart")
+    tend = _time(request, "tend")
     timespan = request.GET.get("timespan") or "day"
     if timespan not in stats.TIMESPANS:
         raise ParamError(f"timespan must be one of {', '.join(stats.TIMESPANS)}, got {timespan!r}")
@@ -57,7 +69,7 @@ def statistics(request: HttpRequest, user: User) -> HttpResponse:
         tstart = min(tstart, tend)
     if tstart > tend:
         raise ParamError(f"tstart must be <= tend, got tstart={tstart:g} and tend={tend:g}")
-    count = len(stats.bucket_edges(timespan, tstart, tend))
+    count = stats.bucket_count(timespan, tstart, tend)
     if count > stats.MAX_BUCKETS:
         raise ParamError(
             f"tstart..tend with timespan={timespan} gives {count} buckets; at most "

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.openapi_data import DATA_PATHS
+
 ERRORS = {
     "type": "object",
     "required": ["errors"],
@@ -303,6 +305,10 @@ PATHS["/data/export.{format}"] = {
         },
     }
 }
+
+
+# Latest, statistics, the socket (in prose) and the emulator's drop knob.
+PATHS.update(DATA_PATHS)
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:

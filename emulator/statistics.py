@@ -127,26 +127,35 @@ def _utc(t: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(t, dt.UTC)
 
 
+def bucket_count(timespan: str, tstart: float, tend: float) -> int:
+    """How many buckets [tstart, tend) spans, without building them (ranges may be huge)."""
+    if timespan == "lifetime":
+        return 1
+    if timespan in ("hour", "day"):
+        size = 3600 if timespan == "hour" else DAY
+        return max(1, math.ceil((tend - math.floor(tstart / size) * size) / size))
+    start, end = _utc(tstart), _utc(max(tend - 1e-6, tstart))
+    if timespan == "year":
+        return end.year - start.year + 1
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
 def bucket_edges(timespan: str, tstart: float, tend: float) -> np.ndarray:
-    """Bucket starts (UTC-aligned) from the bucket holding ``tstart`` up to ``tend``."""
+    """Bucket starts (UTC-aligned) from the bucket holding ``tstart`` up to ``tend``; call
+    ``bucket_count`` first, this builds them all."""
     if timespan == "lifetime":
         return np.array([tstart])
     if timespan in ("hour", "day"):
         size = 3600 if timespan == "hour" else DAY
         first = math.floor(tstart / size) * size
-        count = max(1, math.ceil((tend - first) / size))
-        if count > MAX_BUCKETS:
-            return np.empty(count)  # only the length is looked at
-        return first + size * np.arange(count, dtype=np.float64)
+        return first + size * np.arange(bucket_count(timespan, tstart, tend), dtype=np.float64)
     start = _utc(tstart)
-    months = 12 if timespan == "year" else 1
-    cur = dt.datetime(start.year, 1 if months == 12 else start.month, 1, tzinfo=dt.UTC)
+    step = 12 if timespan == "year" else 1
+    cur = dt.datetime(start.year, 1 if step == 12 else start.month, 1, tzinfo=dt.UTC)
     edges = []
-    while cur.timestamp() < tend or not edges:
+    for _ in range(bucket_count(timespan, tstart, tend)):
         edges.append(cur.timestamp())
-        if len(edges) > MAX_BUCKETS:
-            break
-        month = cur.month - 1 + months
+        month = cur.month - 1 + step
         cur = cur.replace(year=cur.year + month // 12, month=month % 12 + 1)
     return np.array(edges)
 
@@ -188,9 +197,10 @@ def statistics(
     Raises ``ValueError`` for more than ``MAX_BUCKETS`` buckets (the view answers 400)."""
     if timespan == "lifetime" and site.installed_at is not None:
         tstart = max(tstart, site.installed_at)  # the lifetime bucket starts with the data
+    count = bucket_count(timespan, tstart, tend)
+    if count > MAX_BUCKETS:
+        raise ValueError(f"{count} buckets")
     edges = bucket_edges(timespan, tstart, tend)
-    if len(edges) > MAX_BUCKETS:
-        raise ValueError(f"{len(edges)} buckets")
     hours, rows = hourly_rows(site, tstart, tend, now)
     if not len(hours):
         return []

@@ -11,7 +11,7 @@ urlpatterns = [
     path("products", views.products, name="products"),
     path("openapi.json", views.openapi, name="openapi"),
     path("data/export.<str:fmt>", export_views.export, name="export"),
-    path("products/<int:product_id>/latest", data_views.latest, name="latest"),
+    path("products/<str:product_id>/latest", data_views.latest, name="latest"),
     path("data/statistics", data_views.statistics, name="statistics"),
     path("emulator/drop-sockets", data_views.drop_sockets, name="drop-sockets"),
 ]

@@ -46,10 +46,14 @@ def test_latest_of_a_product_that_never_reported_is_empty(client, fleet_auth, fl
     assert client.get(url + "?includeTime=true", **fleet_auth).json() == {"time": None, "data": {}}
 
 
-def test_latest_rejects_a_bad_include_time(client, fleet_auth, product):
+def test_latest_rejects_a_bad_include_time_or_product_id(client, fleet_auth, product):
     response = client.get(f"/rest/products/{product.id}/latest?includeTime=yes", **fleet_auth)
     assert response.status_code == 400
     assert "includeTime" in response.json()["errors"][0]
+    for junk in ("abc", "-1", "0", str(2**64)):
+        response = client.get(f"/rest/products/{junk}/latest", **fleet_auth)
+        assert response.status_code == 400
+        assert "productId" in response.json()["errors"][0]
 
 
 def test_data_endpoints_give_403_for_a_foreign_or_unknown_product(
@@ -140,6 +144,8 @@ def test_statistics_default_to_the_whole_life_of_the_product(client, owner1_auth
         ({"timespan": "week"}, "timespan"),
         ({"tstart": "soon"}, "tstart"),
         ({"tend": "nan"}, "tend"),
+        ({"tstart": "1e300"}, "tstart"),
+        ({"tstart": "-5"}, "tstart"),
         ({"tstart": str(NOW), "tend": str(NOW - 10)}, "tstart"),
         ({"tstart": "0", "timespan": "hour"}, "buckets"),
     ],
