@@ -126,8 +126,9 @@ def ratio_figure(buckets: Sequence[Bucket]) -> Figure:
             pct,
         ),
     ]
+    # Not clamped to 0..100: self-sufficiency dips below zero when the battery charges from the
+    # grid, and hiding that would flatter the product.
     layout = _layout("%")
-    layout["yaxis"].update({"range": [0, 105], "rangemode": "normal"})
     return {"data": _lines(buckets, series), "layout": layout}
 
 

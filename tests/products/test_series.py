@@ -1,10 +1,16 @@
-"""Export rows → detail series: offline gaps stay gaps, flat stretches are simplified away."""
+"""Export rows → detail series: offline time found from the heartbeat becomes a gap."""
 
 from __future__ import annotations
 
 import pytest
 
-from products.series import columns, parse_time, simplify
+from products.series import break_offline, columns, day_series, offline_periods, parse_time
+
+
+def stamp(seconds: float) -> str:
+    minutes, s = divmod(seconds, 60)
+    h, m = divmod(int(minutes), 60)
+    return f"1970-01-01T{h:02d}:{m:02d}:{s:06.3f}+00:00"
 
 
 def test_it_reads_export_timestamps_with_their_offset():
@@ -14,33 +20,48 @@ def test_it_reads_export_timestamps_with_their_offset():
 
 def test_it_collects_only_the_instants_a_field_reported():
     rows = [
-        {"time": "1970-01-01T00:00:00.000+00:00", "pvPower": 10, "status": "idle"},
-        {"time": "1970-01-01T00:00:01.000+00:00", "gridPower": -5.5},
-        {"time": "1970-01-01T00:00:02.000+00:00", "pvPower": 12.5},
+        {"time": stamp(0), "pvPower": 10, "status": "idle"},
+        {"time": stamp(1), "gridPower": -5.5},
+        {"time": stamp(2), "pvPower": 12.5},
     ]
     result = columns(rows, ["pvPower", "gridPower"])
     assert result["pvPower"] == ([0.0, 2.0], [10.0, 12.5])
     assert result["gridPower"] == ([1.0], [-5.5])
 
 
-def test_a_silence_longer_than_the_gap_becomes_a_break_in_the_line():
-    times = [0.0, 60.0, 120.0, 3720.0, 3780.0]  # an hour with no report between 120 and 3720
-    values = [1.0, 2.0, 3.0, 4.0, 5.0]
-    out_t, out_v = simplify(times, values, window=(0, 86400), tolerance=0, gap=600)
-    assert out_v == [1.0, 2.0, 3.0, None, 4.0, 5.0]
-    assert out_t[3] == pytest.approx(1920.0)
+def test_a_silence_in_the_heartbeat_longer_than_the_gap_is_offline():
+    beats = [0, 120, 240, 4000, 4120]
+    assert offline_periods(beats, window=(0, 4200), gap=600) == [(240, 4000)]
 
 
-def test_heartbeats_of_a_flat_night_are_simplified_without_a_break():
-    times = [float(t) for t in range(0, 8 * 3600, 120)]  # a report every two minutes
-    values = [0.0] * len(times)
-    values[-1] = 500.0  # sunrise
-    out_t, out_v = simplify(times, values, window=(0, 86400), tolerance=0.002, gap=600)
-    assert None not in out_v
-    assert out_t[0] == 0.0
-    assert out_t[-1] == times[-1]
-    assert len(out_t) <= 4
+def test_silence_before_the_first_and_after_the_last_report_is_offline_too():
+    assert offline_periods([3600, 3720], window=(0, 7200), gap=600) == [(0, 3600), (3720, 7200)]
 
 
-def test_without_reports_there_is_no_series():
-    assert simplify([], [], window=(0, 1)) == ([], [])
+def test_a_day_without_any_report_is_offline_all_day():
+    assert offline_periods([], window=(0, 86400)) == [(0, 86400)]
+
+
+def test_a_segment_across_an_offline_period_is_cut_at_its_edges():
+    # Simplified PV: 0 W at 00:00 and 1000 W at 10:00; offline from 02:00 to 04:00.
+    out_t, out_v = break_offline([0, 36000], [0.0, 1000.0], [(7200, 14400)])
+    assert out_t == [0, 7200, 10800, 14400, 36000]
+    assert out_v == [0.0, pytest.approx(200.0), None, pytest.approx(400.0), 1000.0]
+
+
+def test_a_long_flat_segment_while_online_stays_one_line():
+    assert break_offline([0, 36000], [0.0, 0.0], []) == ([0, 36000], [0.0, 0.0])
+
+
+def test_day_series_cuts_every_field_and_returns_the_offline_periods():
+    values = [
+        {"time": stamp(0), "pvPower": 0, "stateOfCharge": 0.5},
+        {"time": stamp(7200), "pvPower": 0, "stateOfCharge": 0.4},
+    ]
+    beats = [{"time": stamp(t)} for t in (0, 120, 240, *range(6000, 7201, 120))]
+    series, offline = day_series(
+        values, beats, ["pvPower", "stateOfCharge"], window=(0, 7200), gap=600
+    )
+    assert offline == [(240, 6000)]
+    assert series["pvPower"][1] == [0.0, 0.0, None, 0.0, 0.0]
+    assert None in series["stateOfCharge"][1]
