@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import include, path
 
-from dashboard import views
+from dashboard import fleet, views
 
 urlpatterns = [
-    path("", views.home, name="fleet"),
+    path("", fleet.overview, name="fleet"),
     path("signin/", views.signin, name="signin"),
     path("signout/", views.signout, name="signout"),
     path("", include("livefeed.urls")),

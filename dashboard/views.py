@@ -86,8 +86,3 @@ async def signout(request: HttpRequest) -> HttpResponse:
     """Forget the upstream token (POST only, so a link or prefetch cannot sign anyone out)."""
     await end_session(request)
     return HttpResponseRedirect(f"{reverse('signin')}?signed_out=1")
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The about page of the foundation, until the fleet overview takes over ``/``."""
-    return render(request, "dashboard/home.html")

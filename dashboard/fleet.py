@@ -1,0 +1,223 @@
+"""The fleet overview at ``/``: problem-first tiles above a searchable, filterable product table.
+
+Two sources: the upstream pages, sorts and filters the table (search, group, owner, installed);
+the viewer's fleet snapshot (``fleet_snapshot``) counts the tiles, offers the filter choices and
+answers the online/offline/errors views the upstream cannot filter by. When the upstream fails,
+the snapshot is also the last good data the page shows under its banner.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dashboard import fleet_snapshot
+from dashboard.auth import signin_required
+from dashboard.fleet_params import INSTALLED, PAGE_SIZES, STATES, FleetQuery
+from dashboard.fleet_snapshot import Row, Snapshot, Tiles
+from products import client
+from products.client import BadRequest, Unauthorized, UpstreamError
+from products.errorcodes import ErrorInfo, describe_all
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    row: Row
+    errors: list[ErrorInfo]
+    link: str
+
+
+@dataclass
+class Result:
+    rows: list[Row]
+    total: int | None
+    has_more: bool
+    source: str  # "upstream" or "snapshot"
+
+
+async def _from_upstream(token: str, query: FleetQuery) -> Result:
+    page = await client.list_products(
+        token,
+        count=query.size,
+        page=query.page,
+        q=query.q or None,
+        group_id=query.group,
+        owner_id=query.owner,
+        installed=query.installed_filter,
+        sort=query.upstream_sort,
+    )
+    rows = [Row.from_product(p) for p in page.items]
+    return Result(rows, page.total, page.has_more, "upstream")
+
+
+def _from_snapshot(snapshot: Snapshot, query: FleetQuery) -> Result:
+    selected = snapshot.select(query)
+    start = (query.page - 1) * query.size
+    rows = selected[start : start + query.size]
+    return Result(rows, len(selected), start + query.size < len(selected), "snapshot")
+
+
+def _check_choices(query: FleetQuery, snapshot: Snapshot | None) -> FleetQuery:
+    """A group or owner outside the viewer's fleet falls back to all, with a notice."""
+    if snapshot is None:
+        return query
+    if query.group is not None and query.group not in dict(snapshot.groups()):
+        query = query.with_notice(
+            f"Ignored group={query.group}: not one of your groups. Showing all groups.", group=None
+        )
+    if query.owner is not None and query.owner not in dict(snapshot.owners()):
+        query = query.with_notice(
+            f"Ignored owner={query.owner}: not one of your owners. Showing all owners.", owner=None
+        )
+    return query
+
+
+async def _load(
+    token: str, query: FleetQuery, snapshot: Snapshot | None
+) -> tuple[Result, UpstreamError | None]:
+    """The table's rows: the snapshot for state views, else the upstream; on an upstream
+    failure the snapshot's last good data (or nothing) and the failure to show."""
+    if query.state and snapshot is not None:
+        return _from_snapshot(snapshot, query), None
+    try:
+        return await _from_upstream(token, query), None
+    except Unauthorized:
+        raise
+    except UpstreamError as exc:
+        if snapshot is not None:
+            return _from_snapshot(snapshot, query), exc
+        return Result([], None, False, "none"), exc
+
+
+def _active_filters(query: FleetQuery, snapshot: Snapshot | None) -> list[tuple[str, str]]:
+    """(description, URL without this filter) for each filter in force."""
+    groups = dict(snapshot.groups()) if snapshot else {}
+    owners = dict(snapshot.owners()) if snapshot else {}
+    out = []
+    if query.q:
+        out.append((f"search “{query.q}”", query.url(q="")))
+    if query.group is not None:
+        out.append((f"group {groups.get(query.group, query.group)}", query.url(group=None)))
+    if query.owner is not None:
+        out.append((f"owner {owners.get(query.owner, query.owner)}", query.url(owner=None)))
+    if query.installed:
+        out.append((INSTALLED[query.installed].lower(), query.url(installed="")))
+    if query.state:
+        out.append((STATES[query.state].lower(), query.url(state="")))
+    return out
+
+
+# (title, sort key or None); the owner column has no upstream sort field.
+COLUMNS = [
+    ("Serial number", "serial"),
+    ("Type", "type"),
+    ("Group", "group"),
+    ("Owner", None),
+    ("Installed", "installed"),
+    ("Hardware", "hardware"),
+    ("Status", None),
+    ("Errors", None),
+]
+
+
+def _tiles(query: FleetQuery, tiles: Tiles) -> list[dict[str, object]]:
+    """Each tile applies its filter and keeps the group/owner scope and the search."""
+    plain = not query.state and not query.installed
+    return [
+        {"label": "All products", "value": tiles.all, "tone": "", "hint": "in view",
+         "url": query.url(state="", installed=""), "active": plain, "key": "all"},
+        {"label": "Online", "value": tiles.online, "tone": "ok", "hint": "reporting now",
+         "url": query.url(state="online", installed=""), "active": query.state == "online",
+         "key": "online"},
+        {"label": "Offline", "value": tiles.offline, "tone": "bad" if tiles.offline else "",
+         "hint": "installed, not reporting", "url": query.url(state="offline", installed=""),
+         "active": query.state == "offline", "key": "offline"},
+        {"label": "With errors", "value": tiles.errors, "tone": "warn" if tiles.errors else "",
+         "hint": f"{tiles.critical} critical", "url": query.url(state="errors", installed=""),
+         "active": query.state == "errors", "key": "errors"},
+        {"label": "Not installed", "value": tiles.not_installed, "tone": "muted",
+         "hint": "no installation date", "url": query.url(state="", installed="no"),
+         "active": query.installed == "no" and not query.state, "key": "not-installed"},
+    ]  # fmt: skip
+
+
+def _columns(query: FleetQuery) -> list[dict[str, object]]:
+    return [
+        {
+            "title": title,
+            "key": key,
+            "url": query.sort_url(key) if key else None,
+            "aria": query.aria_sort(key) if key else None,
+        }
+        for title, key in COLUMNS
+    ]
+
+
+def _pager(query: FleetQuery, result: Result) -> dict[str, object]:
+    return {
+        "prev": query.url(page=query.page - 1) if query.page > 1 else None,
+        "next": query.url(page=query.page + 1) if result.has_more else None,
+        "sizes": [(n, query.url(size=n), n == query.size) for n in PAGE_SIZES],
+    }
+
+
+@signin_required
+async def overview(request: HttpRequest) -> HttpResponse:
+    """The fleet overview; an htmx request gets only the results fragment."""
+    token: str = request.upstream_token  # type: ignore[attr-defined]
+    query = FleetQuery.from_querydict(request.GET)
+    failure: UpstreamError | None = None
+    try:
+        snapshot: Snapshot | None = await fleet_snapshot.get(token)
+    except Unauthorized:
+        raise
+    except UpstreamError as exc:
+        snapshot, failure = await fleet_snapshot.cached(token), exc
+    query = _check_choices(query, snapshot)
+
+    result, load_failure = await _load(token, query, snapshot)
+    failure = failure if load_failure is None else load_failure
+    if isinstance(failure, BadRequest):
+        # We only send validated parameters; if the upstream still refuses, say so plainly.
+        query = query.with_notice(f"The VoltStorage API rejected the request: {failure}")
+    if result.total and (query.page - 1) * query.size >= result.total:
+        last = math.ceil(result.total / query.size)
+        query = query.with_notice(
+            f"Page {query.page} is past the end; showing the last page, {last}.", page=last
+        )
+        result, _ = await _load(token, query, snapshot)
+
+    back = quote(query.querystring().lstrip("?"), safe="")
+    rows = [
+        FleetRow(
+            row,
+            describe_all(row.errors),
+            f"/products/{row.id}/" + (f"?back={back}" if back else ""),
+        )
+        for row in result.rows
+    ]
+    first = (query.page - 1) * query.size + 1 if rows else 0
+    context = {
+        "query": query,
+        "rows": rows,
+        "result": result,
+        "first": first,
+        "last": first + len(rows) - 1 if rows else 0,
+        "pages": math.ceil(result.total / query.size) if result.total else None,
+        "snapshot": snapshot,
+        "groups": snapshot.groups() if snapshot else [],
+        "owners": snapshot.owners() if snapshot else [],
+        "failure": failure if failure is not None and not isinstance(failure, BadRequest) else None,
+        "active_filters": _active_filters(query, snapshot),
+        "tile_links": _tiles(query, snapshot.tiles(query)) if snapshot else [],
+        "columns": _columns(query),
+        "pager": _pager(query, result),
+    }
+    template = "dashboard/fleet.html"
+    if request.htmx and request.htmx.target == "fleet-results":
+        template += "#results"
+    return render(request, template, context)
