@@ -10,7 +10,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from dashboard.asgi import application
-from emulator import consumers, simulation
+from emulator import consumers, schedule, simulation
 from emulator.auth import issue_token
 from emulator.models import User
 from emulator.site import Site
@@ -39,6 +39,28 @@ def _communicator(product_id: int | str, token: str) -> WebsocketCommunicator:
     return WebsocketCommunicator(
         application, f"/rest/data/socket?productId={product_id}&token={token}"
     )
+
+
+@pytest.fixture
+def flaky(fleet) -> tuple[Site, int]:
+    """A flaky product and the start of its next offline window after NOW."""
+    for product in fleet:
+        site = Site.from_product(product)
+        if product.sim_offline_rate < 0.5 or site.installed_at is None or product.sim_offline_since:
+            continue
+        block = int(NOW // schedule.OFFLINE_BLOCK)
+        for b in range(block, block + 20):
+            window = schedule._offline_window(site, b)
+            if window and window[0] > NOW and schedule.is_online(site, window[0] - 3):
+                return site, window[0]
+    raise AssertionError("no flaky product in the seeded fleet")
+
+
+@pytest.fixture
+def owner_jwt(fleet, flaky) -> str:
+    """A token of the flaky product's owner."""
+    user = User.objects.filter(owner__groups__products__id=flaky[0].product_id).first()
+    return issue_token(user, 10**6, now=NOW)
 
 
 async def _close_code(communicator: WebsocketCommunicator) -> int:
@@ -114,3 +136,27 @@ def test_drop_sockets_needs_the_fleet_wide_account(client, fleet_auth, owner1_au
     assert client.get("/rest/emulator/drop-sockets", **fleet_auth).status_code == 405
     response = client.post("/rest/emulator/drop-sockets", **fleet_auth)
     assert response.status_code == 200 and response.json() == {"closed": 0}
+
+
+async def test_going_offline_sends_a_product_frame_and_then_silence(flaky, owner_jwt, time_machine):
+    site, window_start = flaky
+    time_machine.move_to(window_start - 2.5, tick=False)
+    communicator = _communicator(site.product_id, owner_jwt)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await _json(communicator))["type"] == "latest-data"
+    assert (await _json(communicator))["data"]["online"] is True
+    expected = []
+    for chunk in simulation.iter_reports(site, window_start - 2.5, window_start + 3, now=2e9):
+        expected.extend(float(t) for t in chunk.times)
+    assert expected and max(expected) < window_start
+    for _ in range(3):
+        time_machine.shift(1)
+    frames = [await _json(communicator) for _ in range(len(expected) + 1)]
+    offline = [f for f in frames if f["type"] == "product"]
+    assert [f["data"]["online"] for f in offline] == [False]
+    assert [f["time"] for f in frames if f["type"] == "latest-data"] == expected
+    for _ in range(5):
+        time_machine.shift(1)
+        assert await communicator.receive_nothing(timeout=0.03)
+    await communicator.disconnect()
