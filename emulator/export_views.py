@@ -16,7 +16,7 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 
-from emulator.exporting import iter_csv, iter_json
+from emulator.exporting import CHUNK_SECONDS, iter_csv, iter_json
 from emulator.models import Component, User
 from emulator.params import Forbidden, ParamError, api_view, get_float, get_int, product_for
 from emulator.rdp import simplify_chunks
@@ -59,7 +59,9 @@ def export(request: HttpRequest, user: User, fmt: str) -> StreamingHttpResponse:
     site = Site.from_product(product)
 
     def reports():
-        return iter_reports(site, params.start, params.end, params.fields, now=now)
+        return iter_reports(
+            site, params.start, params.end, params.fields, chunk_seconds=CHUNK_SECONDS, now=now
+        )
 
     chunks = simplify_chunks(
         reports,

@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
+from itertools import compress
 from typing import Protocol
 
 import numpy as np
@@ -37,6 +38,10 @@ CATALOGUE: tuple[str, ...] = tuple(LABELS)
 TEXT_FIELDS = frozenset({"status"})
 # Used when the caller passes no status names; the views pass the simulation's STATUS_NAMES.
 DEFAULT_STATUS_NAMES: tuple[str, ...] = ("charging", "discharging", "idle", "standby", "fault")
+# Seconds of data per chunk the export asks the simulation for: numpy's per-call overhead is
+# paid per chunk, so hours beat minutes (4 h: ~25 % faster than 1 h), while a chunk's text stays
+# a few MB, so memory does not grow with the range.
+CHUNK_SECONDS = 4 * 3600
 
 _IPOW10 = 10 ** np.arange(19, dtype=np.int64)
 # float(10**k) is correctly rounded; exact up to 10**22.
@@ -307,12 +312,12 @@ def iter_csv(
         n = len(chunk.times)
         if n == 0:
             continue
-        rows = format_times(chunk.times, tz)
+        columns = [format_times(chunk.times, tz).tolist()]
         present = np.zeros(n, dtype=bool)
         for field in fields:
             found = _reported(chunk, field)
             if found is None:
-                rows = nps.add(rows, sep)
+                columns.append([b""] * n)
                 continue
             v, mask = found
             present |= mask
@@ -320,11 +325,15 @@ def iter_csv(
                 text = _text_cells(v[mask], lookup, precision, quote)
             else:
                 text = format_numbers(v[mask], precision)
-            cells = np.full(n, sep, dtype=f"S{len(sep) + text.dtype.itemsize}")
-            cells[mask] = nps.add(sep, text)
-            rows = nps.add(rows, cells)
-        if present.any():
-            yield b"\r\n" + b"\r\n".join(rows[present].tolist())
+            cells = np.zeros(n, dtype=text.dtype)  # b"" where the field did not report
+            cells[mask] = text
+            columns.append(cells.tolist())
+        # Joining the column lists row by row in C beats growing numpy string arrays.
+        lines = list(map(sep.join, zip(*columns, strict=True)))
+        if not present.all():
+            lines = list(compress(lines, present.tolist()))
+        if lines:
+            yield b"\r\n" + b"\r\n".join(lines)
 
 
 def iter_json(
@@ -345,7 +354,7 @@ def iter_json(
         n = len(chunk.times)
         if n == 0:
             continue
-        rows = nps.add(nps.add(b'{"time":"', format_times(chunk.times, tz)), b'"')
+        columns = [nps.add(nps.add(b'{"time":"', format_times(chunk.times, tz)), b'"').tolist()]
         present = np.zeros(n, dtype=bool)
         for field in fields:
             found = _reported(chunk, field)
@@ -360,9 +369,11 @@ def iter_json(
             text = nps.add(keys[field], text)
             cells = np.zeros(n, dtype=text.dtype)  # b"" where the field did not report
             cells[mask] = text
-            rows = nps.add(rows, cells)
-        if present.any():
-            body = b"}\n,".join(rows[present].tolist()) + b"}"
-            yield (b"\n" if first else b"\n,") + body
+            columns.append(cells.tolist())
+        lines = list(map(b"".join, zip(*columns, strict=True)))
+        if not present.all():
+            lines = list(compress(lines, present.tolist()))
+        if lines:
+            yield (b"\n" if first else b"\n,") + b"}\n,".join(lines) + b"}"
             first = False
     yield b"]" if first else b"\n]"

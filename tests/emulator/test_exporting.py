@@ -257,3 +257,12 @@ def test_tolerance_zero_is_lossless():
         simplify_chunks(lambda: iter(chunks), ["gridPower"], t0=T0, t1=T0 + 1200, tolerance=0)
     )
     assert [c.times.tolist() for c in same] == [c.times.tolist() for c in chunks]
+
+
+def test_a_non_ascii_separator_is_written_as_utf8():
+    out = text(iter_csv(sample_chunks(), ["gridPower", "stateOfCharge"], separator="§"))
+    assert out.split("\r\n")[:3] == [
+        "sep=§",
+        "Time§Power_Grid§SOC_State of Charge",
+        "2020-03-25T12:20:41.562+00:00§-49.8754§0.611868",
+    ]
