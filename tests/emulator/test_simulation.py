@@ -150,3 +150,22 @@ def test_the_same_product_and_instant_give_the_same_values_in_another_process():
         for f in simulation.FIELDS:
             h.update(c.values[f].tobytes())
     assert out.stdout.strip() == h.hexdigest()
+
+
+def test_status_is_fault_while_an_inverter_or_pump_fault_is_active(fleet):
+    block = int(NOW // schedule.ERROR_BLOCK)
+    for product in fleet:
+        site = Site.from_product(product)
+        if site.installed_at is None:
+            continue
+        for b in range(block - 60, block):
+            window = schedule._error_window(site, b)
+            if window and window[2] in ("inverterFault", "pumpFault"):
+                t = (window[0] // 60 + 1) * 60
+                assert window[2] in schedule.errors_at(site, t)
+                model = one_day(site, t // DAY)
+                status = model.status[0, (t % DAY) // 60]
+                assert simulation.STATUS_NAMES[int(status)] == "fault"
+                assert model.battery_ac[0, (t % DAY) // 60] == 0
+                return
+    pytest.fail("no fault episode in the seeded fleet's last month")
