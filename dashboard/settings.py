@@ -35,6 +35,18 @@ EMULATOR_ENABLED = env_bool("EMULATOR_ENABLED", True)
 EMULATOR_JWT_SECRET = env_str("EMULATOR_JWT_SECRET", SECRET_KEY)
 UPSTREAM_TIMEOUT = env_int("UPSTREAM_TIMEOUT", 10, minimum=1)
 METRICS_PUBLIC = env_bool("METRICS_PUBLIC", False)
+# The upstream live socket; empty: VOLTSTORAGE_API_URL's /data/socket as ws(s)://.
+VOLTSTORAGE_SOCKET_URL = env_str("VOLTSTORAGE_SOCKET_URL", "").rstrip("/")
+# Live feed (livefeed/relay.py): seconds an unwatched upstream socket stays open; reconnect
+# backoff (full jitter, first step and cap); silence before values count as stale; heartbeat
+# period; silence after which a browser socket is closed; access-check cache lifetime.
+LIVEFEED_GRACE_SECONDS = env_int("LIVEFEED_GRACE_SECONDS", 10, minimum=0)
+LIVEFEED_BACKOFF_BASE = 0.5
+LIVEFEED_BACKOFF_CAP = env_int("LIVEFEED_BACKOFF_CAP", 30, minimum=1)
+LIVEFEED_STALE_SECONDS = env_int("LIVEFEED_STALE_SECONDS", 5, minimum=1)
+LIVEFEED_HEARTBEAT_SECONDS = 2
+LIVEFEED_VIEWER_TIMEOUT = env_int("LIVEFEED_VIEWER_TIMEOUT", 20, minimum=5)
+LIVEFEED_ACCESS_TTL = env_int("LIVEFEED_ACCESS_TTL", 60, minimum=1)
 REDIS_URL = env_str("REDIS_URL", "")
 
 INSTALLED_APPS = [

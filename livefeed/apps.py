@@ -6,3 +6,10 @@ from django.apps import AppConfig
 class LivefeedConfig(AppConfig):
     name = "livefeed"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Signing out must close that session's live sockets, in whichever process they are.
+        from dashboard.signals import signed_out
+        from livefeed.consumers import close_session_sockets
+
+        signed_out.connect(close_session_sockets, dispatch_uid="livefeed-close-session-sockets")

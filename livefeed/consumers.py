@@ -1,0 +1,137 @@
+"""The browser's live socket ``/ws/products/<id>/``: a signed-in viewer subscribes to a product.
+
+The consumer stays thin: it checks who is asking (session token, then upstream access with that
+token), hands itself to the relay, and writes what the relay gives it. Writing goes through a
+one-message mailbox per kind (state, heartbeat): each state message carries the full merged
+state, so a viewer that cannot keep up skips to the newest one instead of queueing frames,
+and its memory stays bounded. A browser that stops answering heartbeats is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from dashboard.auth import asession_token
+from livefeed.access import ALLOWED, UNAUTHORISED, check_access, forget_access
+from livefeed.metrics import METRICS
+from livefeed.relay import get_relay
+
+GONE_QUIET = 4408  # the browser stopped answering heartbeats (or could not keep up)
+
+
+def session_group(session_key: str) -> str:
+    """The channel-layer group of one session's sockets (hashed: group names end up in Redis)."""
+    return "livefeed.session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+async def close_session_sockets(sender: Any, session_key: str, **kwargs: Any) -> None:
+    """``signed_out`` receiver: close that session's sockets in every process."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(session_group(session_key), {"type": "session.ended"})
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    token: str = ""
+    product_id: int | None = None
+    group: str | None = None
+
+    async def connect(self) -> None:
+        self._pending: str | None = None
+        self._beat: str | None = None
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
+        self.last_seen = time.monotonic()
+        requested = int(self.scope["url_route"]["kwargs"]["product_id"])
+        session = self.scope.get("session")
+        token = await asession_token(session) if session is not None else None
+        # Accept first so the refusal can carry a close code the page understands.
+        await self.accept()
+        if token is None:
+            await self.close(code=UNAUTHORISED)
+            return
+        verdict = await check_access(token, requested)
+        if verdict != ALLOWED:
+            await self.close(code=verdict)
+            return
+        self.token = token
+        self.group = session_group(session.session_key)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self._writer = asyncio.create_task(self._write())
+        self.product_id = requested
+        get_relay().subscribe(requested, self)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Any message (the page answers heartbeats with a pong) proves the browser alive."""
+        self.last_seen = time.monotonic()
+
+    async def disconnect(self, code: int) -> None:
+        self._leave()
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+        for task in (self._writer, self._closer):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """The session signed out (in any process): stop at once."""
+        self._leave()
+        await self.close(code=UNAUTHORISED)
+
+    # -- called by the relay (synchronous, must not block) -------------------------------
+    def deliver(self, text: str) -> None:
+        if self._pending is not None:
+            METRICS.frames_dropped_total += 1
+        self._pending = text
+        self._wake.set()
+
+    def heartbeat(self, text: str) -> None:
+        if time.monotonic() - self.last_seen > settings.LIVEFEED_VIEWER_TIMEOUT:
+            self._close_soon(GONE_QUIET)
+            return
+        self._beat = text
+        self._wake.set()
+
+    def reject(self, code: int) -> None:
+        self._close_soon(code, forget=True)
+
+    # -- internals -----------------------------------------------------------------------
+    def _leave(self) -> None:
+        if self.product_id is not None:
+            get_relay().unsubscribe(self.product_id, self)
+            self.product_id = None
+
+    def _close_soon(self, code: int, forget: bool = False) -> None:
+        product_id = self.product_id
+        self._leave()
+        if self._closer is None:
+            self._closer = asyncio.create_task(self._close(code, product_id if forget else None))
+
+    async def _close(self, code: int, forget_product: int | None) -> None:
+        if forget_product is not None:
+            await forget_access(self.token, forget_product)
+        await self.close(code=code)
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            text, self._pending = self._pending, None
+            beat, self._beat = self._beat, None
+            if text is not None:
+                await self.send(text_data=text)
+                METRICS.frames_out_total += 1
+            if beat is not None:
+                await self.send(text_data=beat)

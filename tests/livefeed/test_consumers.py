@@ -1,0 +1,154 @@
+"""The browser socket: who gets in, and what a viewer receives first."""
+
+from __future__ import annotations
+
+from channels.testing import WebsocketCommunicator
+
+from tests.livefeed.conftest import FULL_FRAME, connected, eventually, next_message, viewer
+
+
+async def test_a_signed_in_viewer_gets_the_full_state_at_once(
+    upstream, make_session, owner1_token, owner1_products
+):
+    product = owner1_products[0]
+    async with connected(viewer(product, make_session(owner1_token))) as browser:
+        message = await next_message(browser)
+    assert message["product"] == product
+    assert message["connection"] == "live"
+    assert message["time"] == 1000
+    assert message["data"] == FULL_FRAME
+
+
+async def test_it_refuses_a_socket_without_a_session(upstream):
+    communicator = viewer(1, None)
+    accepted, _ = await communicator.connect()
+    assert accepted
+    assert await communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+    await communicator.disconnect()
+    assert upstream.connects.total() == 0
+
+
+async def test_it_refuses_a_session_without_a_token(upstream, make_session):
+    communicator = viewer(1, "not-a-session-key-of-this-server")
+    await communicator.connect()
+    assert (await communicator.receive_output(timeout=3))["code"] == 4401
+    await communicator.disconnect()
+
+
+async def test_it_refuses_a_viewer_who_may_not_see_the_product(
+    upstream, make_session, owner1_token, foreign_product
+):
+    communicator = viewer(foreign_product, make_session(owner1_token))
+    await communicator.connect()
+    assert await communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4403}
+    await communicator.disconnect()
+    assert upstream.connects.total() == 0
+
+
+async def test_it_refuses_an_expired_token_with_4401(upstream, make_session, owner1_products):
+    communicator = viewer(owner1_products[0], make_session("expired.or.forged"))
+    await communicator.connect()
+    assert (await communicator.receive_output(timeout=3))["code"] == 4401
+    await communicator.disconnect()
+
+
+async def test_it_refuses_a_page_of_a_foreign_origin(upstream, make_session, owner1_token):
+    evil = (b"origin", b"https://evil.example")
+    communicator = viewer(1, make_session(owner1_token), origin=evil)
+    accepted, _ = await communicator.connect()
+    assert not accepted
+    await communicator.disconnect()
+    assert upstream.connects.total() == 0
+
+
+async def test_a_second_viewer_shares_the_upstream_socket_and_gets_the_merged_state_at_once(
+    upstream, make_session, owner1_token, fleet_token, owner1_products
+):
+    product = owner1_products[0]
+    async with connected(viewer(product, make_session(owner1_token))) as first:
+        await next_message(first)
+        await upstream.send(product, {"type": "latest-data", "time": 1001, "data": {"pvPower": 7}})
+        assert (await next_message(first))["data"]["pvPower"] == 7
+        async with connected(viewer(product, make_session(fleet_token))) as second:
+            joined = await next_message(second)
+            assert joined["data"] == {**FULL_FRAME, "pvPower": 7}
+            assert joined["time"] == 1001
+            assert upstream.sockets_for(product) == 1
+            assert upstream.connects[product] == 1
+
+
+async def test_deltas_are_merged_and_product_frames_relayed(
+    upstream, make_session, owner1_token, owner1_products
+):
+    product = owner1_products[0]
+    async with connected(viewer(product, make_session(owner1_token))) as browser:
+        await next_message(browser)
+        await upstream.send(
+            product, {"type": "latest-data", "time": 1002, "data": {"stateOfCharge": 0.6}}
+        )
+        merged = await next_message(browser)
+        assert merged["data"]["stateOfCharge"] == 0.6
+        assert merged["data"]["gridPower"] == FULL_FRAME["gridPower"]
+        await upstream.send(
+            product, {"type": "product", "time": 1003, "data": {"online": False, "errors": ["x"]}}
+        )
+        offline = await next_message(browser)
+        assert (offline["connection"], offline["online"], offline["errors"]) == (
+            "offline",
+            False,
+            ["x"],
+        )
+        await upstream.send(product, {"type": "no-such-type", "data": {}})
+        await upstream.send(product, {"type": "product", "time": 1004, "data": {"online": True}})
+        online = await next_message(browser)
+        assert online["connection"] == "live"
+        assert online["seq"] == offline["seq"] + 1  # the unknown frame was not relayed
+
+
+async def test_signing_out_closes_that_sessions_sockets_only(
+    upstream, make_session, owner1_token, owner1_products
+):
+    from dashboard.signals import signed_out
+
+    product = owner1_products[0]
+    leaving, staying = make_session(owner1_token), make_session(owner1_token)
+    async with (
+        connected(viewer(product, leaving)) as left,
+        connected(viewer(product, staying)) as stayed,
+    ):
+        await next_message(left)
+        await next_message(stayed)
+        await signed_out.asend(sender="dashboard", session_key=leaving)
+        assert await left.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+        assert await stayed.receive_nothing(timeout=0.2)
+        await upstream.send(product, {"type": "latest-data", "time": 1005, "data": {"pvPower": 1}})
+        assert (await next_message(stayed))["data"]["pvPower"] == 1
+
+
+async def test_a_silent_product_turns_stale_and_heartbeats_keep_coming(
+    settings, upstream, make_session, owner1_token, owner1_products
+):
+    settings.LIVEFEED_STALE_SECONDS = 0.2
+    settings.LIVEFEED_HEARTBEAT_SECONDS = 0.1
+    async with connected(viewer(owner1_products[0], make_session(owner1_token))) as browser:
+        assert (await next_message(browser))["connection"] == "live"
+        stale = await next_message(browser, lambda m: m.get("connection") == "stale")
+        assert stale["data"] == FULL_FRAME  # values stay, only marked stale
+        beat = await next_message(browser, lambda m: m["type"] == "heartbeat")
+        assert beat["now"] > 0
+
+
+async def test_a_browser_that_stops_answering_heartbeats_is_closed(
+    settings, upstream, make_session, owner1_token, owner1_products
+):
+    settings.LIVEFEED_HEARTBEAT_SECONDS = 0.05
+    settings.LIVEFEED_VIEWER_TIMEOUT = 0.3
+    communicator: WebsocketCommunicator = viewer(owner1_products[0], make_session(owner1_token))
+    async with connected(communicator) as browser:
+        await next_message(browser)
+        await browser.send_json_to({"type": "pong"})  # then it falls silent
+        output: dict = {}
+        while output.get("type") != "websocket.close":
+            output = await browser.receive_output(timeout=3)
+        assert output["code"] == 4408
+        await eventually(lambda: upstream.sockets_for(owner1_products[0]) == 0)
