@@ -1,0 +1,44 @@
+"""End to end: a real daphne serves the upstream socket and a real WebSocket client sees a
+live product tick (real time, so this waits for about one second of it)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from emulator import schedule, simulation
+from emulator.site import Site
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_websocket_client_sees_a_live_product_tick(server, fleet_token, fleet):
+    site = next(
+        s
+        for s in map(Site.from_product, fleet)
+        if s.installed_at is not None
+        and schedule.is_online(s, time.time() + 60)
+        and schedule.is_online(s, time.time())
+    )
+    url = f"{server.ws_url}/rest/data/socket?productId={site.product_id}&token={fleet_token}"
+    with connect(url, open_timeout=10) as ws:
+        first = json.loads(ws.recv(timeout=10))
+        assert first["type"] == "latest-data"
+        assert set(first["data"]) == set(simulation.FIELDS)
+        assert json.loads(ws.recv(timeout=10))["type"] == "product"
+        tick = json.loads(ws.recv(timeout=10))
+        assert tick["type"] == "latest-data"
+        assert tick["time"] > first["time"]
+        assert set(tick["data"]) <= set(simulation.FIELDS)
+
+
+def test_the_live_server_refuses_a_bad_token_with_4401(server, fleet):
+    url = f"{server.ws_url}/rest/data/socket?productId={fleet[0].id}&token=junk"
+    with connect(url, open_timeout=10) as ws:
+        with pytest.raises(ConnectionClosed) as caught:
+            ws.recv(timeout=10)
+        assert caught.value.rcvd is not None and caught.value.rcvd.code == 4401
