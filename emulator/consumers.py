@@ -27,8 +27,9 @@ from emulator.site import Site
 
 # Seconds between two looks at the clock; tests shorten it and move a frozen clock instead.
 TICK_SECONDS = 1.0
-# Close code when the emulator drops sockets on purpose (1012: service restart).
-DROP_CODE = 1012
+# Close code when the emulator drops sockets on purpose: like HTTP 503, the client should
+# reconnect (daphne/autobahn only allow 1000 and 3000-4999 from a server).
+DROP_CODE = 4503
 WINDOW = simulation.HEARTBEAT
 
 # Open consumers of this process: the emulator-only "drop every socket" knob closes them.

@@ -114,7 +114,7 @@ SOCKET_PROSE = (
     "{online, errors}} on connect and when the online state or the error codes change. "
     "Without a valid token the socket is closed with 4401 right after accept; a foreign or "
     "unknown product: 4403; a productId that is not an integer: 4400. "
-    "The emulator closes sockets it drops on purpose with 1012."
+    "The emulator closes sockets it drops on purpose with 4503."
 )
 
 DATA_PATHS: dict[str, Any] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -42,3 +43,19 @@ def test_the_live_server_refuses_a_bad_token_with_4401(server, fleet):
         with pytest.raises(ConnectionClosed) as caught:
             ws.recv(timeout=10)
         assert caught.value.rcvd is not None and caught.value.rcvd.code == 4401
+
+
+def test_drop_sockets_over_http_closes_the_live_sockets_with_4503(server, fleet_token, fleet):
+    site = next(s for s in map(Site.from_product, fleet) if s.installed_at is not None)
+    url = f"{server.ws_url}/rest/data/socket?productId={site.product_id}&token={fleet_token}"
+    with connect(url, open_timeout=10) as ws:
+        ws.recv(timeout=10)
+        response = httpx.post(
+            f"{server.api_url}/emulator/drop-sockets",
+            headers={"Authorization": f"Bearer {fleet_token}"},
+        )
+        assert response.status_code == 200 and response.json()["closed"] >= 1
+        with pytest.raises(ConnectionClosed) as caught:
+            while True:
+                ws.recv(timeout=10)
+        assert caught.value.rcvd is not None and caught.value.rcvd.code == 4503
