@@ -65,7 +65,7 @@ async def signin(request: HttpRequest) -> HttpResponse:
         else:
             await request.session.acycle_key()  # no session fixation across the sign-in
             await request.session.aset(TOKEN_KEY, token)
-            await request.session.aset(EMAIL_KEY, email)
+            await request.session.aset(EMAIL_KEY, email.lower())
             await request.session.aset_expiry(form.validity)  # the session dies with the token
             log.info("signed in (validity %s s)", form.validity)
             return HttpResponseRedirect(safe_next(request, next_url))

@@ -1,0 +1,201 @@
+"""The fleet overview, rendered by the real view against the live emulator."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.test.utils import override_settings
+
+from dashboard.auth import TOKEN_KEY
+from tests.conftest import FLEET_SIZE
+
+pytestmark = pytest.mark.django_db
+
+UNREACHABLE = {"VOLTSTORAGE_API_URL": "http://127.0.0.1:9/rest", "UPSTREAM_RETRY_DELAYS": (0, 0)}
+
+
+def _serials(html: str) -> list[str]:
+    return re.findall(r'class="row-link" href="[^"]*">([^<]+)</a>', html)
+
+
+def _tile(html: str, key: str) -> int:
+    match = re.search(rf'data-tile="{key}"[^>]*>\s*<div class="tile-value">(\d+)</div>', html)
+    assert match, f"no {key} tile"
+    return int(match.group(1))
+
+
+def _get(client, url: str, **kwargs) -> str:
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_it_lists_the_first_page_with_the_total(fleet_client, fleet):
+    html = _get(fleet_client, "/")
+    assert _serials(html) == [p.serial_number for p in fleet[:25]]
+    assert f"Showing 1–25 of {FLEET_SIZE} products" in html
+    assert "Page 1 of 3" in html
+
+
+def test_the_tiles_count_the_whole_fleet(fleet_client, fleet):
+    html = _get(fleet_client, "/")
+    assert _tile(html, "all") == FLEET_SIZE
+    assert _tile(html, "not-installed") == sum(1 for p in fleet if p.installation_date is None)
+    assert _tile(html, "online") + _tile(html, "offline") + _tile(html, "not-installed") == (
+        FLEET_SIZE
+    )
+
+
+@pytest.mark.parametrize(("state", "word"), [("offline", "Offline"), ("online", "Online")])
+def test_a_state_tile_lists_exactly_the_products_it_counts(fleet_client, state, word):
+    html = _get(fleet_client, f"/?state={state}&size=100")
+    assert len(_serials(html)) == _tile(html, state)
+    statuses = re.findall(r'class="status status--\w+"[^>]*>([^<]+)<', html)
+    assert set(statuses) <= {word}
+
+
+def test_the_errors_tile_lists_products_with_error_badges(fleet_client):
+    html = _get(fleet_client, "/?state=errors&size=100")
+    rows = html.split("<tr data-product-id")[1:]
+    assert len(rows) == _tile(html, "errors")
+    assert all('class="badge badge--' in row for row in rows)
+
+
+def test_a_search_by_serial_number_finds_that_product(fleet_client, fleet):
+    html = _get(fleet_client, f"/?q={fleet[11].serial_number}")
+    assert _serials(html) == [fleet[11].serial_number]
+
+
+def test_the_group_filter_shows_only_that_group_and_offers_the_viewers_groups(fleet_client, fleet):
+    group = fleet[0].group
+    html = _get(fleet_client, f"/?group={group.id}&size=100")
+    expected = [p.serial_number for p in fleet if p.group_id == group.id]
+    assert _serials(html) == expected
+    assert f'<option value="{group.id}" selected>{group.name}</option>' in html
+    assert _tile(html, "all") == len(expected)
+
+
+def test_the_owner_filter_choices_are_only_the_viewers_own(owner1_client, fleet):
+    html = _get(owner1_client, "/")
+    offered = set(re.findall(r'<option value="(\d+)"', html.split('id="id_owner"')[1][:2000]))
+    assert len(offered) == 1
+
+
+def test_it_sorts_by_installation_date_descending_with_not_installed_last(fleet_client, fleet):
+    html = _get(fleet_client, "/?sort=-installed&size=100")
+    by_serial = {p.serial_number: p for p in fleet}
+    dates = [by_serial[s].installation_date for s in _serials(html)]
+    installed = [d for d in dates if d is not None]
+    assert installed == sorted(installed, reverse=True)
+    assert dates[len(installed) :] == [None] * (len(dates) - len(installed))
+    assert 'aria-sort="descending"' in html
+
+
+def test_a_header_sorts_ascending_then_descending(fleet_client):
+    html = _get(fleet_client, "/")
+    assert 'href="/?sort=installed" data-sort="installed"' in html
+    html = _get(fleet_client, "/?sort=installed")
+    assert 'href="/?sort=-installed" data-sort="installed"' in html
+
+
+def test_it_pages_with_a_chosen_page_size(fleet_client, fleet):
+    html = _get(fleet_client, "/?size=50&page=2")
+    assert _serials(html) == [p.serial_number for p in fleet[50:60]]
+    assert f"Showing 51–60 of {FLEET_SIZE} products" in html
+    assert 'href="/?size=50" rel="prev"' in html
+
+
+def test_a_page_past_the_end_shows_the_last_page_with_a_notice(fleet_client, fleet):
+    html = _get(fleet_client, "/?page=9")
+    assert "Page 9 is past the end; showing the last page, 3." in html
+    assert _serials(html) == [p.serial_number for p in fleet[50:60]]
+
+
+@pytest.mark.parametrize(
+    ("query", "notice"),
+    [
+        ("page=-1", "Ignored page=&#x27;-1&#x27;: pages are numbered from 1"),
+        (
+            "sort=<script>alert(1)</script>",
+            "Ignored sort=&#x27;&lt;script&gt;alert(1)&lt;/script&gt;",
+        ),
+        ("group=abc", "Ignored group=&#x27;abc&#x27;: not one of your groups"),
+        ("group=999999", "Ignored group=999999: not one of your groups"),
+        ("size=7", "Ignored size=&#x27;7&#x27;: a page holds 25, 50 or 100 products"),
+        ("installed=maybe", "Ignored installed=&#x27;maybe&#x27;"),
+        ("state=sleeping", "Ignored state=&#x27;sleeping&#x27;"),
+    ],
+)
+def test_junk_parameters_fall_back_with_a_visible_notice(fleet_client, fleet, query, notice):
+    html = _get(fleet_client, f"/?{query}")
+    assert notice in html
+    assert _serials(html) == [p.serial_number for p in fleet[:25]]
+    assert "<script>alert" not in html
+
+
+def test_the_search_text_is_escaped_wherever_it_is_shown(fleet_client):
+    html = _get(fleet_client, '/?q="><img src=x onerror=alert(1)>')
+    assert "<img src=x" not in html
+    assert 'value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"' in html
+
+
+def test_an_empty_result_names_its_filters_and_offers_to_clear_them(fleet_client, fleet):
+    group = fleet[0].group
+    html = _get(fleet_client, f"/?q=zzz-nothing&group={group.id}")
+    assert "No products match" in html
+    assert f"<strong>search “zzz-nothing”</strong> and <strong>group {group.name}</strong>" in html
+    assert f'href="/?group={group.id}">Remove search' in html
+    assert 'href="/">Clear all filters' in html
+
+
+def test_each_row_links_to_its_product_page_with_the_overview_state(fleet_client, fleet):
+    html = _get(fleet_client, "/?q=AA&sort=-installed")
+    link = unescape(re.search(r'class="row-link" href="([^"]+)"', html).group(1))
+    url = urlparse(link)
+    assert re.fullmatch(r"/products/\d+/", url.path)
+    assert parse_qs(url.query)["back"] == ["q=AA&sort=-installed"]
+
+
+def test_an_htmx_request_gets_only_the_results_and_the_filter_fields(fleet_client):
+    html = _get(
+        fleet_client, "/?q=AA", headers={"HX-Request": "true", "HX-Target": "fleet-results"}
+    )
+    assert "<html" not in html
+    assert 'id="fleet-table"' in html
+    assert 'id="fleet-form-state" class="contents" hx-swap-oob="true"' in html
+
+
+def test_the_page_works_without_javascript_as_a_plain_get_form(fleet_client):
+    html = _get(fleet_client, "/?state=offline&sort=serial")
+    form = html.split('id="fleet-filters"')[1].split("</form>")[0]
+    assert 'method="get"' in html.split('id="fleet-filters"')[0][-200:]
+    assert '<input type="hidden" name="state" value="offline">' in form
+    assert '<input type="hidden" name="sort" value="serial">' in form
+    assert '<button type="submit"' in form
+
+
+def test_an_unreachable_upstream_shows_a_banner_with_the_last_good_data(fleet_client, fleet):
+    _get(fleet_client, "/")  # the snapshot is now cached
+    with override_settings(**UNREACHABLE):
+        html = _get(fleet_client, "/?size=50")
+    assert "VoltStorage API unreachable — retrying." in html
+    assert "Showing the last good data" in html
+    assert _serials(html) == [p.serial_number for p in fleet[:50]]
+
+
+def test_an_unreachable_upstream_without_earlier_data_is_a_banner_not_a_crash(fleet_client):
+    with override_settings(**UNREACHABLE):
+        html = _get(fleet_client, "/")
+    assert "VoltStorage API unreachable — retrying." in html
+    assert "There is no earlier data to show yet." in html
+
+
+def test_no_page_carries_the_upstream_token(fleet_client):
+    token = fleet_client.session[TOKEN_KEY]
+    for url in ["/", "/?state=errors", "/?q=<x>", "/?page=-1", "/signin/"]:
+        response = fleet_client.get(url)
+        assert token not in response.content.decode()
+        assert token not in str(response.headers)
