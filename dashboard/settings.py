@@ -6,6 +6,8 @@ channel layer and the embedded emulator at ``/rest``.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from dashboard.env import (
@@ -101,8 +103,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
-    # A file, not memory, so the test suite's live daphne process sees the same data.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A file, not memory, so the test suite's live daphne process sees the same data; one per
+    # test run, so two runs on one machine never share (and destroy) each other's database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"voltstorage-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if REDIS_URL:
