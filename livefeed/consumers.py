@@ -2,9 +2,9 @@
 
 The consumer stays thin: it checks who is asking (session token, then upstream access with that
 token), hands itself to the relay, and writes what the relay gives it. Writing goes through a
-one-message mailbox per kind (state, heartbeat): each state message carries the full merged
-state, so a viewer that cannot keep up skips to the newest one instead of queueing frames,
-and its memory stays bounded. A browser that stops answering heartbeats is closed.
+``Mailbox`` (one state, one heartbeat): a viewer that cannot keep up skips to the newest
+state instead of queueing frames, and its memory stays bounded. A browser that stops
+answering heartbeats is closed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.conf import settings
 
 from dashboard.auth import asession_token
 from livefeed.access import ALLOWED, UNAUTHORISED, check_access, forget_access
-from livefeed.metrics import METRICS
+from livefeed.mailbox import Mailbox
 from livefeed.relay import get_relay
 
 GONE_QUIET = 4408  # the browser stopped answering heartbeats (or could not keep up)
@@ -45,9 +45,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
-        self._pending: str | None = None
-        self._beat: str | None = None
-        self._wake = asyncio.Event()
+        self._mailbox = Mailbox(self._send_text)
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         self.last_seen = time.monotonic()
@@ -66,7 +64,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.token = token
         self.group = session_group(session.session_key)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        self._writer = asyncio.create_task(self._write())
+        self._writer = asyncio.create_task(self._mailbox.run())
         self.product_id = requested
         get_relay().subscribe(requested, self)
 
@@ -92,17 +90,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # -- called by the relay (synchronous, must not block) -------------------------------
     def deliver(self, text: str) -> None:
-        if self._pending is not None:
-            METRICS.frames_dropped_total += 1
-        self._pending = text
-        self._wake.set()
+        self._mailbox.put(text)
 
     def heartbeat(self, text: str) -> None:
         if time.monotonic() - self.last_seen > settings.LIVEFEED_VIEWER_TIMEOUT:
             self._close_soon(GONE_QUIET)
             return
-        self._beat = text
-        self._wake.set()
+        self._mailbox.put_heartbeat(text)
 
     def reject(self, code: int) -> None:
         self._close_soon(code, forget=True)
@@ -124,14 +118,5 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await forget_access(self.token, forget_product)
         await self.close(code=code)
 
-    async def _write(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            text, self._pending = self._pending, None
-            beat, self._beat = self._beat, None
-            if text is not None:
-                await self.send(text_data=text)
-                METRICS.frames_out_total += 1
-            if beat is not None:
-                await self.send(text_data=beat)
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)

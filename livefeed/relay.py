@@ -75,7 +75,7 @@ class Feed:
     product_id: int
     state: ProductState
     viewers: set[Viewer] = field(default_factory=set)
-    rejected: set[str] = field(default_factory=set)
+    rejected: dict[str, int] = field(default_factory=dict)  # token -> close code
     token: str | None = None
     task: asyncio.Task[None] | None = None
     expiry: asyncio.TimerHandle | None = None
@@ -87,8 +87,9 @@ class Feed:
 
     def pick_token(self) -> str | None:
         """The current token while a viewer still holds it, else any unrejected viewer's."""
-        held = {v.token for v in self.viewers} - self.rejected
-        if self.token in held or (self.token and not self.viewers):
+        held = {v.token for v in self.viewers} - self.rejected.keys()
+        usable = self.token is not None and self.token not in self.rejected
+        if usable and (self.token in held or not self.viewers):
             return self.token
         return min(held) if held else None
 
@@ -121,6 +122,9 @@ class Relay:
         if feed.expiry is not None:
             feed.expiry.cancel()
             feed.expiry = None
+        if viewer.token in feed.rejected:  # upstream already refused this token here
+            viewer.reject(feed.rejected[viewer.token])
+            return
         feed.viewers.add(viewer)
         METRICS.viewers += 1
         feed.viewer_arrived.set()
@@ -242,7 +246,7 @@ class Relay:
         """Upstream refused ``token``: its viewers may not see this product any more."""
         METRICS.upstream_auth_failures_total += 1
         log.warning("upstream refused a viewer's token for product %s", feed.product_id)
-        feed.rejected.add(token)
+        feed.rejected[token] = code
         for viewer in [v for v in feed.viewers if v.token == token]:
             viewer.reject(code)
 

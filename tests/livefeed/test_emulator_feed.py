@@ -1,0 +1,63 @@
+"""The relay against the real emulator over a real socket: values move, drops are survived."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from livefeed.relay import get_relay
+from tests.livefeed.conftest import connected, eventually, next_message, viewer
+
+
+@pytest.fixture(scope="module")
+def online_product(server, owner1_token) -> int:
+    """An installed owner-1 product that is online now, so the emulator streams it."""
+    products = httpx.get(f"{server.api_url}/products", params={"token": owner1_token}).json()
+    return next(p["id"] for p in products if p["online"] and p["installationDate"])
+
+
+def _drop_sockets(server, fleet_token) -> int:
+    response = httpx.post(
+        f"{server.api_url}/emulator/drop-sockets",
+        headers={"Authorization": f"Bearer {fleet_token}"},
+    )
+    response.raise_for_status()
+    return response.json()["closed"]
+
+
+async def test_a_viewer_sees_the_emulators_values_change(
+    db_open, relay_cleanup, make_session, owner1_token, online_product
+):
+    async with connected(viewer(online_product, make_session(owner1_token))) as browser:
+        first = await next_message(browser, timeout=5)
+        assert first["connection"] == "live"
+        assert {"pvPower", "householdPower", "gridPower", "stateOfCharge"} <= first["data"].keys()
+        later = await next_message(browser, lambda m: m["time"] != first["time"], timeout=5)
+        assert later["time"] > first["time"]
+        assert later["data"].keys() >= first["data"].keys()  # deltas merged, nothing lost
+
+
+async def test_after_the_emulator_drops_its_sockets_viewers_reconnect_over_one_socket(
+    server, db_open, relay_cleanup, make_session, owner1_token, fleet_token, online_product
+):
+    async with (
+        connected(viewer(online_product, make_session(owner1_token))) as one,
+        connected(viewer(online_product, make_session(fleet_token))) as two,
+    ):
+        await next_message(one, timeout=5)
+        await next_message(two, timeout=5)
+        closed = await _in_thread(_drop_sockets, server, fleet_token)
+        assert closed >= 1
+        for browser in (one, two):
+            await next_message(browser, lambda m: m["connection"] == "reconnecting", timeout=5)
+        for browser in (one, two):
+            await next_message(browser, lambda m: m["connection"] == "live", timeout=10)
+        relay = get_relay()
+        await eventually(lambda: relay.upstream_count() == 1)
+        assert list(relay.feeds) == [online_product]
+
+
+async def _in_thread(fn, *args):
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(fn, thread_sensitive=False)(*args)

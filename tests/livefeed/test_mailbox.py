@@ -1,0 +1,81 @@
+"""A slow viewer skips to the newest state; it neither delays others nor grows memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from livefeed.mailbox import Mailbox
+from livefeed.metrics import METRICS
+
+
+class Browser:
+    """A receiving end whose socket can be stalled, like a phone on a bad network."""
+
+    def __init__(self, stalled: bool = False) -> None:
+        self.received: list[str] = []
+        self.flowing = asyncio.Event()
+        if not stalled:
+            self.flowing.set()
+
+    async def send(self, text: str) -> None:
+        await self.flowing.wait()
+        self.received.append(text)
+
+
+async def _running(*boxes: Mailbox) -> list[asyncio.Task]:
+    tasks = [asyncio.create_task(box.run()) for box in boxes]
+    await asyncio.sleep(0)
+    return tasks
+
+
+async def _stop(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_a_stalled_viewer_keeps_one_message_and_gets_the_newest_when_it_recovers():
+    slow = Browser(stalled=True)
+    box = Mailbox(slow.send)
+    tasks = await _running(box)
+    dropped = METRICS.frames_dropped_total
+    box.put("state-0")
+    await asyncio.sleep(0)  # the writer takes state-0 and blocks on the stalled socket
+    for n in range(1, 1001):
+        box.put(f"state-{n}")
+        assert box.pending == 1  # bounded: never more than the newest state
+    slow.flowing.set()
+    while len(slow.received) < 2:
+        await asyncio.sleep(0)
+    assert slow.received == ["state-0", "state-1000"]
+    assert METRICS.frames_dropped_total - dropped == 999
+    await _stop(tasks)
+
+
+async def test_a_stalled_viewer_does_not_delay_the_others():
+    slow, fast = Browser(stalled=True), Browser()
+    boxes = [Mailbox(slow.send), Mailbox(fast.send)]
+    tasks = await _running(*boxes)
+    for n in range(50):
+        for box in boxes:
+            box.put(f"state-{n}")
+        await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert fast.received == [f"state-{n}" for n in range(50)]
+    assert slow.received == []
+    await _stop(tasks)
+
+
+async def test_a_heartbeat_never_replaces_a_pending_state():
+    browser = Browser(stalled=True)
+    box = Mailbox(browser.send)
+    box.put("state")
+    box.put_heartbeat("beat")
+    tasks = await _running(box)
+    browser.flowing.set()
+    while len(browser.received) < 2:
+        await asyncio.sleep(0)
+    assert browser.received == ["state", "beat"]
+    await _stop(tasks)

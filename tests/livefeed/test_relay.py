@@ -1,0 +1,134 @@
+"""Reliability of the relay: shared upstream sockets, drops, refused tokens, churn, slow viewers."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import tracemalloc
+
+from livefeed.metrics import METRICS
+from livefeed.relay import backoff_delay, get_relay
+from tests.livefeed.conftest import connected, eventually, next_message, viewer
+
+
+async def test_the_upstream_socket_opens_with_the_first_viewer_and_closes_after_the_grace_period(
+    settings, upstream, make_session, owner1_token, owner1_products
+):
+    settings.LIVEFEED_GRACE_SECONDS = 0.5
+    product = owner1_products[0]
+    async with connected(viewer(product, make_session(owner1_token))) as browser:
+        await next_message(browser)
+        assert upstream.sockets_for(product) == 1
+    await asyncio.sleep(0.2)  # within the grace period the socket stays for a returning viewer
+    assert upstream.sockets_for(product) == 1
+    async with connected(viewer(product, make_session(owner1_token))) as back:
+        assert (await next_message(back))["connection"] == "live"
+    assert upstream.connects[product] == 1
+    await eventually(lambda: upstream.sockets_for(product) == 0)
+    assert get_relay().feeds == {}
+
+
+async def test_when_upstream_drops_the_socket_viewers_see_reconnecting_then_data_resumes(
+    upstream, make_session, owner1_token, fleet_token, owner1_products
+):
+    product = owner1_products[0]
+    async with (
+        connected(viewer(product, make_session(owner1_token))) as one,
+        connected(viewer(product, make_session(fleet_token))) as two,
+    ):
+        await next_message(one)
+        await next_message(two)
+        reconnects = METRICS.upstream_reconnects_total
+        upstream.drop_all()
+        for browser in (one, two):
+            dropped = await next_message(browser)
+            assert dropped["connection"] == "reconnecting"
+            assert dropped["data"]["pvPower"] == 500.0  # values kept while reconnecting
+        for browser in (one, two):
+            assert (await next_message(browser))["connection"] == "live"
+        assert upstream.sockets_for(product) == 1
+        assert upstream.connects[product] == 2
+        assert METRICS.upstream_reconnects_total == reconnects + 1
+        await upstream.send(product, {"type": "latest-data", "time": 2000, "data": {"pvPower": 3}})
+        assert (await next_message(one))["data"]["pvPower"] == 3
+
+
+async def test_an_upstream_401_on_one_viewers_token_switches_to_another_viewers_token(
+    upstream, make_session, owner1_token, fleet_token, owner1_products
+):
+    product = owner1_products[0]
+    upstream.refused.add(owner1_token)
+    failures = METRICS.upstream_auth_failures_total
+    # The fleet manager's token sorts first or second: make sure the refused one is tried.
+    async with connected(viewer(product, make_session(owner1_token))) as refused:
+        closed = await refused.receive_output(timeout=3)
+        assert closed == {"type": "websocket.close", "code": 4401}
+    async with (
+        connected(viewer(product, make_session(owner1_token))) as refused_again,
+        connected(viewer(product, make_session(fleet_token))) as accepted,
+    ):
+        assert (await next_message(accepted))["connection"] == "live"
+        assert upstream.tokens[-1] == fleet_token
+        assert upstream.sockets_for(product) == 1
+        output = await refused_again.receive_output(timeout=3)
+        assert output["type"] == "websocket.close"
+    assert METRICS.upstream_auth_failures_total > failures
+    assert owner1_token not in upstream.tokens
+
+
+async def test_the_upstream_moves_to_a_current_viewers_token_when_its_owner_leaves(
+    upstream, make_session, owner1_token, fleet_token, owner1_products
+):
+    product = owner1_products[0]
+    async with connected(viewer(product, make_session(fleet_token))) as staying:
+        await next_message(staying)
+        async with connected(viewer(product, make_session(owner1_token))) as leaving:
+            await next_message(leaving)
+        first = upstream.tokens[0]
+        if first == owner1_token:
+            await eventually(lambda: upstream.tokens[-1] == fleet_token)
+        await eventually(lambda: upstream.sockets_for(product) == 1)
+        await upstream.send(product, {"type": "latest-data", "time": 3000, "data": {"pvPower": 9}})
+        message = await next_message(staying, lambda m: m["data"].get("pvPower") == 9)
+        assert message["connection"] == "live"
+
+
+async def test_a_thousand_viewer_cycles_leave_no_upstream_socket_no_task_and_flat_memory(
+    settings, upstream, make_session, owner1_token, owner1_products
+):
+    settings.LIVEFEED_GRACE_SECONDS = 0.2
+    product = owner1_products[0]
+    key = make_session(owner1_token)
+    viewers_before = METRICS.viewers
+    tasks_before = asyncio.all_tasks()
+
+    async def cycle() -> None:
+        async with connected(viewer(product, key)) as browser:
+            await next_message(browser)
+
+    for _ in range(100):  # warm caches (access verdict, session, imports)
+        await cycle()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(900):
+        await cycle()
+    gc.collect()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 256 * 1024, f"memory grew by {grown} bytes over 900 cycles"
+    await eventually(lambda: upstream.sockets_for(product) == 0)
+    await eventually(lambda: get_relay().feeds == {})
+    await asyncio.sleep(0)
+    leftovers = [t for t in asyncio.all_tasks() - tasks_before if not t.done()]
+    assert leftovers == []
+    assert upstream.connects[product] <= 2  # the grace period absorbed the churn
+    assert METRICS.viewers == viewers_before
+
+
+def test_backoff_is_exponential_with_full_jitter_and_capped():
+    delays = [[backoff_delay(n, 0.5, 30) for _ in range(200)] for n in range(12)]
+    assert all(0 <= d <= 0.5 * 2**n for n, row in enumerate(delays) for d in row)
+    assert max(delays[11]) <= 30
+    assert max(delays[11]) > 15  # reaches up to the cap
+    assert min(delays[3]) < 1 < max(delays[3])  # full jitter: spread over [0, 4]
