@@ -277,3 +277,17 @@ def test_over_real_http_the_public_client_reads_a_streamed_export(server, fleet_
         cells = line.split(",")
         assert len(cells) == len(header)
         dt.datetime.fromisoformat(cells[0])
+
+
+def test_the_openapi_bounds_are_the_views_bounds():
+    import re
+
+    from emulator import export_views as v
+    from emulator.openapi import PATHS
+
+    params = {p["name"]: p for p in PATHS["/data/export.{format}"]["get"]["parameters"]}
+    assert params["from"]["schema"]["maximum"] == v.MAX_TIME == params["to"]["schema"]["maximum"]
+    assert params["tz"]["schema"]["maximum"] == v.MAX_TZ == -params["tz"]["schema"]["minimum"]
+    assert params["separator"]["schema"]["maxLength"] == v.MAX_SEPARATOR
+    assert re.fullmatch(params["fields"]["schema"]["pattern"], ",".join(FIELDS))
+    assert params["format"]["schema"]["enum"] == list(v.FORMATS)

@@ -12,14 +12,8 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from emulator.exporting import (
-    LABELS,
-    format_number,
-    format_numbers,
-    format_times,
-    iter_csv,
-    iter_json,
-)
+from emulator.export_text import format_number, format_numbers, format_times
+from emulator.exporting import LABELS, iter_csv, iter_json
 from emulator.rdp import rdp_keep, simplify_chunks
 from emulator.simulation import ReportChunk
 
@@ -266,3 +260,9 @@ def test_a_non_ascii_separator_is_written_as_utf8():
         "Time§Power_Grid§SOC_State of Charge",
         "2020-03-25T12:20:41.562+00:00§-49.8754§0.611868",
     ]
+
+
+def test_the_labels_cover_the_simulations_fields_in_catalogue_order():
+    from emulator.simulation import FIELDS
+
+    assert tuple(LABELS) == FIELDS
