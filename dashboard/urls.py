@@ -10,6 +10,7 @@ urlpatterns = [
     path("signin/", views.signin, name="signin"),
     path("signout/", views.signout, name="signout"),
     path("", include("livefeed.urls")),
+    path("products/", include("products.urls")),
 ]
 
 if settings.EMULATOR_ENABLED:

@@ -205,7 +205,7 @@ def detail_figure(
         times, values = series.get(field, ([], []))
         data.append(
             {
-                "type": "scattergl" if len(times) > 5000 else "scatter",
+                "type": "scatter",
                 "mode": "lines",
                 "name": name,
                 "x": [round((t - base) / 3600, 5) for t in times],
@@ -234,6 +234,9 @@ def detail_figure(
         "overlaying": "y",
         "side": "right",
         "range": [0, 100],
+        "tickmode": "linear",
+        "tick0": 0,
+        "dtick": 25,
         "showgrid": False,
     }
     layout["margin"] = {"l": 56, "r": 56, "t": 8, "b": 48}

@@ -1,0 +1,135 @@
+"""The product page's two forms: the statistics range picker and the export form.
+
+Both validate in the site's local dates (what the user picks on the page) and turn them into
+the UNIX seconds the upstream wants, so a date means the household's day, not a UTC day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from products.buckets import local_midnight
+from products.fields import CATALOGUE
+from products.ranges import DEFAULT_RANGE, RANGE_CHOICES, RangeError, RangePlan, plan
+
+# Our own limit, not the upstream's: longer ranges are fetched in 31-day pieces, but a year of
+# 1 Hz data is already gigabytes of CSV.
+MAX_EXPORT_DAYS = 366
+SEPARATORS = ((",", "Comma ,"), (";", "Semicolon ;"), ("\t", "Tab"), ("|", "Pipe |"))
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class RangeForm(forms.Form):
+    range = forms.ChoiceField(choices=RANGE_CHOICES, required=False)
+    start = forms.DateField(required=False, widget=DATE_INPUT, label="From")
+    end = forms.DateField(required=False, widget=DATE_INPUT, label="To")
+
+    def __init__(
+        self, *args: Any, tz: ZoneInfo, now: dt.datetime, installed: dt.date | None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz, self.now, self.installed = tz, now, installed
+        self.plan: RangePlan | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        key = data.get("range") or DEFAULT_RANGE
+        if key != "custom" and (data.get("start") or data.get("end")):
+            key = "custom"  # dates typed into the custom fields mean a custom range
+        data["range"] = key
+        if self.errors:
+            return data
+        try:
+            self.plan = plan(
+                key,
+                tz=self.tz,
+                now=self.now,
+                installed=self.installed,
+                first=data.get("start"),
+                last=data.get("end"),
+            )
+        except RangeError as exc:
+            field = "end" if key == "custom" and data.get("start") and data.get("end") else None
+            self.add_error(field, str(exc))
+        return data
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=(("csv", "CSV"), ("json", "JSON")), initial="csv")
+    start = forms.DateField(widget=DATE_INPUT, label="From")
+    end = forms.DateField(widget=DATE_INPUT, label="To (inclusive)")
+    fields = forms.MultipleChoiceField(
+        choices=[(f.key, f.name) for f in CATALOGUE],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every field.",
+    )
+    tz = forms.IntegerField(
+        min_value=-1439,
+        max_value=1439,
+        required=False,
+        label="UTC offset (minutes)",
+        help_text="For the timestamps written; empty: the site's offset.",
+    )
+    precision = forms.IntegerField(
+        min_value=1, max_value=15, initial=6, required=False, label="Significant digits"
+    )
+    tolerance = forms.FloatField(
+        min_value=0,
+        max_value=1,
+        initial=0,
+        required=False,
+        help_text="0 keeps every report; 0.001 thins a day to its shape.",
+    )
+    separator = forms.ChoiceField(choices=SEPARATORS, initial=",", required=False)
+
+    def __init__(self, *args: Any, tz: ZoneInfo, now: dt.datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz, self.now = tz, now
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start is None or end is None:
+            return data
+        today = self.now.astimezone(self.tz).date()
+        if end < start:
+            self.add_error("end", "The end date is before the start date.")
+        elif end > today:
+            self.add_error("end", f"The end date is in the future (today is {today:%Y-%m-%d}).")
+        elif (end - start).days + 1 > MAX_EXPORT_DAYS:
+            self.add_error(
+                "end",
+                f"An export covers at most {MAX_EXPORT_DAYS} days; this range has "
+                f"{(end - start).days + 1}.",
+            )
+        return data
+
+    def window(self) -> tuple[float, float]:
+        """UNIX seconds from the first local midnight to the end of the last day (or now)."""
+        start = local_midnight(self.cleaned_data["start"], self.tz).timestamp()
+        end = local_midnight(self.cleaned_data["end"] + dt.timedelta(days=1), self.tz)
+        return start, min(end.timestamp(), self.now.timestamp())
+
+    def upstream_params(self) -> dict[str, Any]:
+        """Everything but ``from``/``to``, which the export proxy sets per 31-day piece."""
+        data = self.cleaned_data
+        tz = data.get("tz")
+        if tz is None:
+            offset = local_midnight(data["start"], self.tz).utcoffset() or dt.timedelta()
+            tz = int(offset.total_seconds() // 60)
+        params: dict[str, Any] = {
+            "tz": tz,
+            "precision": data.get("precision") or 6,
+            "tolerance": f"{data.get('tolerance') or 0:g}",
+        }
+        if data.get("fields"):
+            chosen = set(data["fields"])
+            params["fields"] = ",".join(f.key for f in CATALOGUE if f.key in chosen)
+        if data["format"] == "csv":
+            params["separator"] = data.get("separator") or ","
+        return params

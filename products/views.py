@@ -1,0 +1,361 @@
+"""The product page: status and latest values, statistics charts, a day's detail, the export.
+
+Thin async views: the product is fetched with the viewer's own token first (a product the
+account may not see is a 403 page before anything else is asked), then the independent
+upstream calls run concurrently. Numbers are shaped by the pure modules (``buckets``,
+``charts``, ``series``, ``export``); the views only choose what to ask and what to render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboard.auth import signin_required, upstream_error_page
+from products import client
+from products.buckets import Kpis, group_buckets, kpis, local_midnight
+from products.charts import detail_figure, energy_figure, ratio_figure, temperature_figure
+from products.client import BadRequest, Product, Unauthorized, UpstreamError
+from products.errorcodes import describe_all
+from products.export import filename, joined, pieces
+from products.fields import age_text, latest_rows
+from products.forms import ExportForm, RangeForm
+from products.ranges import RANGE_CHOICES, format_date
+from products.series import DEFAULT_TOLERANCE, day_series
+
+log = logging.getLogger(__name__)
+
+DETAIL_FIELDS = ("pvPower", "householdPower", "gridPower", "inverterPower", "stateOfCharge")
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def _zone(product: Product) -> ZoneInfo:
+    try:
+        return ZoneInfo(product.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _lang(request: HttpRequest) -> str:
+    """German error texts for browsers that ask for German first, English otherwise."""
+    accept = request.headers.get("Accept-Language", "")
+    return "de" if accept.lower().startswith("de") else "en"
+
+
+def _back(request: HttpRequest) -> dict[str, str]:
+    """The fleet overview's query string (``?back=``), normalised, and its link."""
+    back = QueryDict(request.GET.get("back", "").lstrip("?")).urlencode()
+    url = reverse("fleet") + (f"?{back}" if back else "")
+    return {"back": back, "back_url": url}
+
+
+def _query(base: dict[str, Any], back: str) -> str:
+    params = QueryDict(mutable=True)
+    for key, value in base.items():
+        if value not in (None, ""):
+            params[key] = str(value)
+    if back:
+        params["back"] = back
+    return params.urlencode()
+
+
+async def _product(request: HttpRequest, product_id: int) -> Product:
+    return await client.get_product(request.upstream_token, product_id)  # type: ignore[attr-defined]
+
+
+@signin_required
+async def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
+    """``/products/<id>/``; an htmx range change gets only the statistics fragment."""
+    token = request.upstream_token  # type: ignore[attr-defined]
+    try:
+        product = await _product(request, product_id)
+    except UpstreamError as exc:
+        return upstream_error_page(request, exc)  # re-raises Unauthorized for signin_required
+    tz, now = _zone(product), timezone.now()
+    context = {
+        "product": product,
+        "tz": tz.key,
+        "page_url": reverse("products:product", args=[product.id]),
+        **_back(request),
+    }
+    stats_only = bool(request.htmx) and request.htmx.target == "stats"  # type: ignore[attr-defined]
+    stats_task = asyncio.ensure_future(_stats(request, product, tz, now, context["back"]))
+    latest_task = None if stats_only else asyncio.ensure_future(_status(token, product, now))
+    try:
+        context.update(await stats_task)
+        if latest_task is not None:
+            context.update(await latest_task)
+    except Unauthorized:
+        if latest_task is not None:
+            latest_task.cancel()
+        raise
+    if stats_only:
+        return render(request, "products/product.html#stats", context)
+    context["export_form"] = ExportForm(
+        initial=_export_initial(context.get("plan"), tz, now), tz=tz, now=now
+    )
+    context["errors"] = describe_all(product.errors, _lang(request))
+    return render(request, "products/product.html", context)
+
+
+async def _status(token: str, product: Product, now: dt.datetime) -> dict[str, Any]:
+    """The status card: latest values and the age of the last data, or an honest failure."""
+    try:
+        latest = await client.latest(token, product.id)
+    except Unauthorized:
+        raise
+    except UpstreamError as exc:
+        return {"latest_error": "; ".join(exc.errors)}
+    age = None if latest.time is None else age_text(now.timestamp() - latest.time)
+    last_seen = (
+        None
+        if latest.time is None
+        else dt.datetime.fromtimestamp(latest.time, dt.UTC).astimezone(_zone(product))
+    )
+    return {
+        "latest_rows": latest_rows(latest.data) if latest.data else [],
+        "latest_age": age,
+        "latest_at": last_seen,
+    }
+
+
+async def _stats(
+    request: HttpRequest, product: Product, tz: ZoneInfo, now: dt.datetime, back: str
+) -> dict[str, Any]:
+    form = RangeForm(request.GET, tz=tz, now=now, installed=product.installation_date)
+    form.is_valid()
+    plan = form.plan
+    chosen = form.cleaned_data.get("range")
+    today = now.astimezone(tz).date()
+    context: dict[str, Any] = {
+        "range_form": form,
+        "plan": plan,
+        "range_links": [
+            {
+                "key": key,
+                "label": label,
+                "query": _query({"range": key}, back),
+                "current": key == (chosen or "7d"),
+            }
+            for key, label in RANGE_CHOICES
+            if key != "custom"
+        ],
+        "today": today,
+    }
+    if plan is None:
+        return context
+    context["detail_day"] = min(plan.last_day, today).isoformat()
+    context["stats_query"] = _query(
+        {
+            "range": plan.key,
+            "start": plan.first_day if plan.key == "custom" else None,
+            "end": plan.last_day if plan.key == "custom" else None,
+        },
+        back,
+    )
+    try:
+        rows = await client.statistics(
+            request.upstream_token,  # type: ignore[attr-defined]
+            product.id,
+            tstart=plan.tstart,
+            tend=min(plan.tend, int(now.timestamp())),
+            timespan=plan.source,
+        )
+    except Unauthorized:
+        raise
+    except BadRequest as exc:
+        context["stats_error"] = "The VoltStorage API rejected the request: " + "; ".join(
+            exc.errors
+        )
+        return context
+    except UpstreamError as exc:
+        context["stats_error"] = "Statistics could not be loaded: " + "; ".join(exc.errors)
+        return context
+    buckets = group_buckets(
+        rows, tz=tz, unit=plan.unit, start=plan.start, end=plan.end, source=plan.source
+    )
+    context.update(
+        {
+            "kpi_cards": _kpi_cards(kpis(rows)),
+            "has_data": bool(rows),
+            "figures": {
+                "energy": energy_figure(buckets),
+                "ratios": ratio_figure(buckets),
+                "temperatures": temperature_figure(buckets),
+            },
+        }
+    )
+    return context
+
+
+def _kpi_cards(k: Kpis) -> list[dict[str, str]]:
+    def energy(value: float | None) -> str:
+        return "—" if value is None else f"{value:,.1f}"
+
+    def percent(value: float | None) -> str:
+        return "—" if value is None else f"{value * 100:.1f}"
+
+    cards = [
+        ("PV produced", energy(k.produced_kwh), "kWh", "pv"),
+        ("Consumed", energy(k.consumed_kwh), "kWh", "cons"),
+        ("Stored", energy(k.stored_kwh), "kWh", "stored"),
+        ("Released", energy(k.released_kwh), "kWh", "released"),
+        ("Self-sufficiency", percent(k.self_sufficiency), "%", "ratio"),
+        ("DC efficiency", percent(k.dc_efficiency), "%", "ratio"),
+        ("AC efficiency", percent(k.ac_efficiency), "%", "ratio"),
+    ]
+    return [{"label": a, "value": b, "unit": c, "kind": d} for a, b, c, d in cards]
+
+
+def _export_initial(plan: Any, tz: ZoneInfo, now: dt.datetime) -> dict[str, Any]:
+    today = now.astimezone(tz).date()
+    first = plan.first_day if plan is not None else today - dt.timedelta(days=6)
+    last = plan.last_day if plan is not None else today
+    first = max(first, last - dt.timedelta(days=30))  # one upstream request by default
+    return {"format": "csv", "start": first, "end": last, "precision": 6, "tolerance": 0}
+
+
+@signin_required
+async def day_detail(request: HttpRequest, product_id: int) -> HttpResponse:
+    """A day's 1 Hz powers and SoC (simplified upstream), with offline time as gaps."""
+    try:
+        product = await _product(request, product_id)
+    except UpstreamError as exc:
+        return upstream_error_page(request, exc)
+    tz, now = _zone(product), timezone.now()
+    today = now.astimezone(tz).date()
+    context: dict[str, Any] = {"product": product, "tz": tz.key, **_back(request)}
+    raw = request.GET.get("date", "")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else today
+    except ValueError:
+        day = today
+        context["day_error"] = f"{raw!r} is not a date; showing today."
+    if day > today:
+        context["day_error"] = f"{format_date(day)} is in the future; showing today."
+        day = today
+    context.update(_day_links(day, today, context["back"]))
+    template = "products/_day.html" if request.htmx else "products/day.html"  # type: ignore[attr-defined]
+    if product.installation_date is None or day < product.installation_date:
+        context["day_note"] = "The product was not installed on this day, so it has no data."
+        return render(request, template, context)
+    midnight = local_midnight(day, tz)
+    end = local_midnight(day + dt.timedelta(days=1), tz)
+    window = (midnight.timestamp(), min(end.timestamp(), now.timestamp()))
+    try:
+        values, beats = await asyncio.gather(
+            _export_rows(request, product.id, window, DETAIL_FIELDS, DEFAULT_TOLERANCE),
+            _export_rows(request, product.id, window, ("status",), 0),
+        )
+    except Unauthorized:
+        raise
+    except UpstreamError as exc:
+        context["day_error"] = "The day could not be loaded: " + "; ".join(exc.errors)
+        return render(request, template, context, status=200)
+    series, offline = day_series(values, beats, DETAIL_FIELDS, window=window)
+    context["figure"] = detail_figure(series, midnight=midnight, end=end)
+    context["offline"] = [
+        (
+            dt.datetime.fromtimestamp(a, dt.UTC).astimezone(tz),
+            dt.datetime.fromtimestamp(b, dt.UTC).astimezone(tz),
+        )
+        for a, b in offline
+    ]
+    context["day_hours"] = round((end.timestamp() - midnight.timestamp()) / 3600)
+    return render(request, template, context)
+
+
+def _day_links(day: dt.date, today: dt.date, back: str) -> dict[str, Any]:
+    prev_day = day - dt.timedelta(days=1)
+    next_day = day + dt.timedelta(days=1)
+    return {
+        "day": day,
+        "day_label": format_date(day),
+        "prev_query": _query({"date": prev_day.isoformat()}, back),
+        "next_query": _query({"date": next_day.isoformat()}, back) if next_day <= today else "",
+    }
+
+
+async def _export_rows(
+    request: HttpRequest,
+    product_id: int,
+    window: tuple[float, float],
+    fields: tuple[str, ...],
+    tolerance: float,
+) -> list[dict[str, Any]]:
+    stream = await client.export_stream(
+        request.upstream_token,  # type: ignore[attr-defined]
+        product_id,
+        fmt="json",
+        params={
+            "from": f"{window[0]:.3f}",
+            "to": f"{window[1]:.3f}",
+            "fields": ",".join(fields),
+            "precision": 5,
+            "tolerance": f"{tolerance:g}",
+            "tz": 0,
+        },
+    )
+    body = b"".join([chunk async for chunk in stream])
+    try:
+        rows = json.loads(body)
+    except ValueError as exc:
+        raise UpstreamError("the export was not valid JSON") from exc
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
+
+@signin_required
+async def export(request: HttpRequest, product_id: int) -> HttpResponse:
+    """``/products/<id>/export``: the upstream export as one file, fetched in 31-day pieces."""
+    token = request.upstream_token  # type: ignore[attr-defined]
+    try:
+        product = await _product(request, product_id)
+    except UpstreamError as exc:
+        return upstream_error_page(request, exc)
+    tz, now = _zone(product), timezone.now()
+    form = ExportForm(request.GET, tz=tz, now=now)
+    context = {"product": product, "tz": tz.key, "export_form": form, **_back(request)}
+    if not form.is_valid():
+        return render(request, "products/export.html", context, status=400)
+    fmt = form.cleaned_data["format"]
+    params = form.upstream_params()
+    spans = pieces(*form.window())
+    if not spans:
+        form.add_error(None, "The range has no time in it yet.")
+        return render(request, "products/export.html", context, status=400)
+
+    async def open_piece(start: float, end: float):
+        query = {**params, "from": f"{start:.4f}", "to": f"{end:.4f}"}
+        return await client.export_stream(token, product.id, fmt=fmt, params=query)
+
+    try:
+        first = await open_piece(*spans[0])
+    except BadRequest as exc:
+        form.add_error(None, "The VoltStorage API rejected the export: " + "; ".join(exc.errors))
+        return render(request, "products/export.html", context, status=400)
+    except Unauthorized:
+        raise
+    except UpstreamError as exc:
+        return upstream_error_page(request, exc)
+    name = filename(
+        product.serial_number,
+        form.cleaned_data["start"].isoformat(),
+        form.cleaned_data["end"].isoformat(),
+        fmt,
+    )
+    log.info("export of product %s: %s in %d piece(s)", product.id, name, len(spans))
+    response = StreamingHttpResponse(
+        joined(fmt, spans, open_piece, first), content_type=CONTENT_TYPES[fmt]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
