@@ -65,11 +65,12 @@ def _free_port() -> int:
 
 
 def _application():
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
+    # The same application as `make demo`: WhiteNoise serves static files, hashed names from
+    # STATIC_ROOT after collectstatic (ASGIStaticFilesHandler only knows unhashed finder names,
+    # so with a manifest present htmx and the CSS would 404 in browser tests).
     from dashboard.asgi import application
 
-    return ASGIStaticFilesHandler(application)
+    return application
 
 
 def _child_setup(blocker) -> None:
@@ -175,3 +176,12 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run the Chromium tests last.
+
+    Playwright's sync API keeps an event loop running in the main thread while the browser is
+    open; any asyncio test after it would fail with "cannot be called from a running event loop".
+    """
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
