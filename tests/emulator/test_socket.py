@@ -19,6 +19,13 @@ from tests.emulator.conftest import NOW
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _live_server_first(server):
+    """Start the session's daphne before these tests: it is forked, and a child forked after
+    the async tests have run (asgiref's executor threads, event loops) drops every connection,
+    which broke the live tests that came after this module."""
+
+
 @pytest.fixture(autouse=True)
 def _fast_ticks(monkeypatch):
     # The consumer looks at the (frozen) clock every tick; tests move the clock instead.
