@@ -64,9 +64,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.token = token
         self.group = session_group(session.session_key)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        relay = get_relay()
+        history = relay.history_message(requested)
+        if history is not None:  # before any state, so the chart starts full
+            await self.send(text_data=history)
         self._writer = asyncio.create_task(self._mailbox.run())
         self.product_id = requested
-        get_relay().subscribe(requested, self)
+        relay.subscribe(requested, self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Any message (the page answers heartbeats with a pong) proves the browser alive."""

@@ -22,6 +22,7 @@ import logging
 import random
 import time
 import weakref
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlencode
@@ -31,12 +32,22 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from livefeed.metrics import METRICS
-from livefeed.state import CONNECTING, LIVE, RECONNECTING, STALE, ProductState, heartbeat_message
+from livefeed.state import (
+    CONNECTING,
+    LIVE,
+    RECONNECTING,
+    STALE,
+    ProductState,
+    heartbeat_message,
+    history_message,
+)
 
 log = logging.getLogger(__name__)
 
 # Close codes / HTTP statuses with which upstream refuses a token.
 AUTH_REJECTIONS = {401: 4401, 403: 4403, 4401: 4401, 4403: 4403}
+HISTORY_SECONDS = 15 * 60
+HISTORY = HISTORY_SECONDS + 60
 
 
 class Viewer(Protocol):
@@ -84,6 +95,15 @@ class Feed:
     last_frame: float = 0.0  # monotonic time of the last frame, for the stale check
     snapshot: str | None = None  # the newest browser message, for viewers who join
     viewer_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # Powers of the last 15 minutes at most once a second, so a joining viewer's chart is full.
+    history: deque[list[float | None]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+
+    def remember(self) -> None:
+        point = self.state.chart_point()
+        if point is not None and (not self.history or point[0] >= self.history[-1][0] + 1):
+            self.history.append(point)
+        while self.history and self.history[0][0] < self.history[-1][0] - HISTORY_SECONDS:
+            self.history.popleft()
 
     def pick_token(self) -> str | None:
         """The current token while a viewer still holds it, else any unrejected viewer's."""
@@ -146,6 +166,13 @@ class Relay:
             feed.expiry = loop.call_later(self.grace, self._expire, feed)
         elif feed.pick_token() != feed.token:
             self._switch_token(feed)
+
+    def history_message(self, product_id: int) -> str | None:
+        """The product's last 15 minutes of powers, for a joining viewer's chart."""
+        feed = self.feeds.get(product_id)
+        if feed is None or not feed.history:
+            return None
+        return history_message(list(feed.history))
 
     def upstream_count(self) -> int:
         return sum(1 for feed in self.feeds.values() if feed.socket is not None)
@@ -219,6 +246,7 @@ class Relay:
                             METRICS.frames_in_total += 1
                             if feed.state.apply(raw):
                                 feed.last_frame = time.monotonic()
+                                feed.remember()
                                 attempt = 0
                                 feed.broadcast()
                     finally:

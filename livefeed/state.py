@@ -18,6 +18,7 @@ LIVE = "live"
 RECONNECTING = "reconnecting"
 STALE = "stale"
 OFFLINE = "offline"
+CHART_FIELDS = ("pvPower", "householdPower", "inverterPower", "gridPower")
 
 
 @dataclass
@@ -61,9 +62,12 @@ class ProductState:
             return True
         return False
 
-    @property
-    def has_data(self) -> bool:
-        return self.time is not None or bool(self.data) or self.online is not None
+    def chart_point(self) -> list[float | None] | None:
+        """[device time, PV, house, battery inverter, grid] in W, for the rolling chart."""
+        if self.time is None:
+            return None
+        d = self.data
+        return [self.time, *(d.get(k) for k in CHART_FIELDS)]
 
     def message(self, now: float | None = None) -> str:
         """The browser message, serialised once and sent to every viewer as the same string."""
@@ -88,3 +92,8 @@ def heartbeat_message(now: float | None = None) -> str:
     """The application-level heartbeat: proves the socket alive while no frame arrives."""
     stamp = round(time.time() if now is None else now, 3)
     return json.dumps({"type": "heartbeat", "now": stamp}, separators=(",", ":"))
+
+
+def history_message(points: list[list[float | None]]) -> str:
+    """Recent chart points, oldest first, each ``[time, pv, house, battery, grid]``."""
+    return json.dumps({"type": "history", "points": points}, separators=(",", ":"))

@@ -152,3 +152,26 @@ async def test_a_browser_that_stops_answering_heartbeats_is_closed(
             output = await browser.receive_output(timeout=3)
         assert output["code"] == 4408
         await eventually(lambda: upstream.sockets_for(owner1_products[0]) == 0)
+
+
+async def test_a_joining_viewer_first_gets_the_recent_history_for_its_chart(
+    upstream, make_session, owner1_token, fleet_token, owner1_products
+):
+    product = owner1_products[0]
+    async with connected(viewer(product, make_session(owner1_token))) as first:
+        await next_message(first)
+        for t, pv in ((1000.5, 1), (1001, 2), (1002, 3)):
+            await upstream.send(
+                product, {"type": "latest-data", "time": t, "data": {"pvPower": pv}}
+            )
+            await next_message(first)
+        async with connected(viewer(product, make_session(fleet_token))) as second:
+            history = await second.receive_json_from(timeout=3)
+            assert history["type"] == "history"
+            # at most one point a second: 1000.5 is folded away; [time, pv, house, battery, grid]
+            assert history["points"] == [
+                [1000, 500.0, 950.0, 330.0, 120.0],
+                [1001, 2, 950.0, 330.0, 120.0],
+                [1002, 3, 950.0, 330.0, 120.0],
+            ]
+            assert (await second.receive_json_from(timeout=3))["type"] == "state"
