@@ -59,7 +59,9 @@ class RangeForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    format = forms.ChoiceField(choices=(("csv", "CSV"), ("json", "JSON")), initial="csv")
+    format = forms.ChoiceField(
+        choices=(("csv", "CSV"), ("json", "JSON")), initial="csv", required=False
+    )
     start = forms.DateField(widget=DATE_INPUT, label="From")
     end = forms.DateField(widget=DATE_INPUT, label="To (inclusive)")
     fields = forms.MultipleChoiceField(
@@ -93,6 +95,7 @@ class ExportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        data["format"] = data.get("format") or "csv"
         start, end = data.get("start"), data.get("end")
         if start is None or end is None:
             return data

@@ -38,6 +38,7 @@ def owner1_client(server, db) -> Client:
 
 
 def live_sign_in(server, email: str) -> httpx.Client:
+    """A signed-in httpx client; the caller closes it."""
     client = httpx.Client(base_url=server.url, timeout=120)
     page = client.get("/signin/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
@@ -53,5 +54,8 @@ def live_sign_in(server, email: str) -> httpx.Client:
 @pytest.fixture
 def live_fleet(server) -> Iterator[httpx.Client]:
     """httpx signed in as the fleet manager on the live server (real streaming responses)."""
-    with live_sign_in(server, "fleet@example.com") as client:
+    client = live_sign_in(server, "fleet@example.com")
+    try:
         yield client
+    finally:
+        client.close()
