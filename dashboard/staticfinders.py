@@ -27,7 +27,7 @@ class PlotlyFinder(BaseFinder):
         if path == PLOTLY_NAME:
             found = str(PLOTLY_DIR / "plotly.min.js")
             return [found] if find_all or kwargs.get("all") else found
-        return [] if find_all or kwargs.get("all") else ""
+        return []  # "not found" for both modes; "" would become a match [""]
 
     def list(self, ignore_patterns: Any):
         yield "plotly.min.js", self.storage
