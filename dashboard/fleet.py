@@ -217,7 +217,9 @@ async def overview(request: HttpRequest) -> HttpResponse:
         "columns": _columns(query),
         "pager": _pager(query, result),
     }
-    template = "dashboard/fleet.html"
     if request.htmx and request.htmx.target == "fleet-results":
-        template += "#results"
-    return render(request, template, context)
+        response = render(request, "dashboard/fleet.html#results", context)
+        # The canonical URL of what is shown: no empty fields, junk already dropped.
+        response["HX-Push-Url"] = f"/{query.querystring()}"
+        return response
+    return render(request, "dashboard/fleet.html", context)
