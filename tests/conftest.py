@@ -7,13 +7,18 @@ sharing the SQLite file) sees it. Tests use the ``db`` fixture, whose transactio
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
+from pathlib import Path
 
 import httpx
 import pytest
+from django.db import connections
 from django.test.utils import override_settings
 
 FAST_HASHERS = [
@@ -23,6 +28,11 @@ FAST_HASHERS = [
 PASSWORD = "voltstorage"
 FLEET_SIZE = 60
 FLEET_SEED = 7
+ROOT = Path(__file__).resolve().parent.parent
+_PLAIN_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 
 @dataclass(frozen=True)
@@ -64,25 +74,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _application():
-    # The same application as `make demo`: WhiteNoise serves static files, hashed names from
-    # STATIC_ROOT after collectstatic (ASGIStaticFilesHandler only knows unhashed finder names,
-    # so with a manifest present htmx and the CSS would 404 in browser tests).
-    from dashboard.asgi import application
-
-    return application
-
-
-def _child_setup(blocker) -> None:
-    """In the forked server: allow database access and open fresh connections."""
-    from django.db import connections
-
-    blocker.unblock()
-    for conn in connections.all(initialized_only=True):
-        conn.inc_thread_sharing()
-        conn.close()
-
-
 @dataclass(frozen=True)
 class LiveServer:
     url: str  # http://127.0.0.1:PORT
@@ -97,34 +88,81 @@ class LiveServer:
         return f"{self.url}/rest"
 
 
+def _database_url() -> str:
+    """The test database as a DATABASE_URL, for the server subprocess."""
+    db = connections["default"].settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = f"{db['USER']}:{db['PASSWORD']}@" if db["USER"] else ""
+    return f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{url}/rest/openapi.json", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"daphne did not answer in 30 s:\n{log_path.read_text()}")
+
+
 @pytest.fixture(scope="session")
-def server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
-    """A real daphne serving the whole app (dashboard + emulator) on a free port.
+def server(django_db_setup, tmp_path_factory) -> Iterator[LiveServer]:
+    """A real daphne serving the whole app (dashboard + emulator) on a free port, as a separate
+    process on the session's test database, exactly as ``make demo`` runs it.
 
-    The dashboard's upstream is the emulator on the same server, as in ``make demo``.
+    A subprocess rather than a fork: a fork after asyncio tests inherits their loops and
+    executor threads, and the child then drops its connections.
     """
-    from daphne.testing import DaphneProcess
-
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    overrides = override_settings(VOLTSTORAGE_API_URL=f"{url}/rest")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.server_settings",
+        "DATABASE_URL": _database_url(),
+        "PORT": str(port),
+        "VOLTSTORAGE_API_URL": f"{url}/rest",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    overrides = override_settings(VOLTSTORAGE_API_URL=f"{url}/rest", STORAGES=_PLAIN_STORAGES)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "dashboard.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_serving(url, process, log_path)
+    except RuntimeError:
+        process.kill()
+        raise
     overrides.enable()
-    process = DaphneProcess(
-        "127.0.0.1",
-        partial(_application),
-        port=port,
-        setup=partial(_child_setup, django_db_blocker),
-    )
-    process.daemon = True
-    process.start()
-    if not process.ready.wait(timeout=30):
-        raise RuntimeError("daphne did not start in 30 s")
     try:
         yield LiveServer(url=url, port=port)
     finally:
-        process.terminate()
-        process.join(10)
         overrides.disable()
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def login_token(server: LiveServer, email: str, password: str = PASSWORD, validity: int = 3600):
