@@ -1,0 +1,66 @@
+"""End to end in Chromium: the product page's live widgets move, and survive a dropped socket."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.browser.conftest import sign_in_page
+
+pytestmark = pytest.mark.browser
+
+WATCH_STATES = """() => {
+  window.liveStates = [];
+  const root = document.querySelector("[data-live]");
+  new MutationObserver(() => window.liveStates.push(root.dataset.state))
+    .observe(root, { attributes: true, attributeFilter: ["data-state"] });
+}"""
+
+
+@pytest.fixture
+def online_product(db, server, fleet_token) -> int:
+    """An online, installed product (``db`` first: the seeded test database, not the dev one)."""
+    products = httpx.get(f"{server.api_url}/products", params={"token": fleet_token}).json()
+    return next(p["id"] for p in products if p["online"] and p["installationDate"])
+
+
+@pytest.fixture
+def page(page):
+    """The live widgets do not need plotly.js (4.6 MB, for the statistics charts): skip it."""
+    page.route("**/vendor/plotly.min.js", lambda route: route.abort())
+    return page
+
+
+def test_the_live_values_on_the_product_page_change_within_3_seconds(page, server, online_product):
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    sign_in_page(page, server, next_path=f"/products/{online_product}/")
+    page.wait_for_selector('[data-live][data-state="live"]', timeout=5000)
+    time = page.locator('[data-testid="live-time"]')
+    first = time.text_content()
+    assert first not in ("", "–")
+    page.wait_for_function(
+        "([el, old]) => el.textContent !== old", arg=[time.element_handle(), first], timeout=3000
+    )
+    assert page.text_content('[data-testid="live-pv"]').endswith(" kW")
+    assert page.text_content('[data-testid="live-soc"]').endswith(" %")
+    assert sockets == [f"{server.ws_url}/ws/products/{online_product}/"]  # no token in the URL
+
+
+def test_a_dropped_upstream_socket_shows_reconnecting_then_live_without_a_reload(
+    page, server, fleet_token, online_product
+):
+    sign_in_page(page, server, next_path=f"/products/{online_product}/")
+    page.wait_for_selector('[data-live][data-state="live"]', timeout=5000)
+    page.evaluate(WATCH_STATES)
+    page.evaluate("() => { window.notReloaded = true; }")
+    response = httpx.post(
+        f"{server.api_url}/emulator/drop-sockets",
+        headers={"Authorization": f"Bearer {fleet_token}"},
+    )
+    assert response.json()["closed"] >= 1
+    page.wait_for_function("() => window.liveStates.includes('reconnecting')", timeout=5000)
+    assert page.text_content('[data-testid="live-pv"]') != "–"  # values stay while reconnecting
+    page.wait_for_function(
+        "() => window.liveStates.at(-1) === 'live' && window.notReloaded", timeout=10000
+    )
