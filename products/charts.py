@@ -240,4 +240,5 @@ def detail_figure(
         "showgrid": False,
     }
     layout["margin"] = {"l": 56, "r": 56, "t": 8, "b": 48}
+    layout["height"] = 360
     return {"data": data, "layout": layout}

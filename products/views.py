@@ -185,7 +185,8 @@ async def _stats(
     )
     context.update(
         {
-            "kpi_cards": _kpi_cards(kpis(rows)),
+            # Merged buckets merge again exactly (sums and weights compose): 12 rows, not 8,760.
+            "kpi_cards": _kpi_cards(kpis(b.row for b in buckets if b.row)),
             "has_data": bool(rows),
             "figures": {
                 "energy": energy_figure(buckets),

@@ -10,6 +10,16 @@ const CONFIG = {
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
 };
 
+// Phones: tighter margins and a smaller legend, so the plot keeps most of a 390 px screen.
+function fit(layout) {
+  if (!window.matchMedia("(max-width: 600px)").matches) return layout;
+  return {
+    ...layout,
+    margin: { ...layout.margin, l: 44, r: layout.yaxis2 ? 44 : 8 },
+    legend: { ...layout.legend, font: { size: 10 } },
+  };
+}
+
 function plotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   return new Promise((resolve) => {
@@ -28,7 +38,7 @@ async function draw(root) {
     if (!source || el.dataset.drawn) continue;
     el.dataset.drawn = "true";
     const figure = JSON.parse(source.textContent);
-    await Plotly.newPlot(el, figure.data, figure.layout, CONFIG);
+    await Plotly.newPlot(el, figure.data, fit(figure.layout), CONFIG);
     el.classList.add("chart--drawn");
   }
 }
