@@ -18,7 +18,7 @@ from django.shortcuts import render
 from dashboard import fleet_snapshot
 from dashboard.auth import signin_required
 from dashboard.fleet_params import INSTALLED, PAGE_SIZES, STATES, FleetQuery
-from dashboard.fleet_snapshot import Row, Snapshot, Tiles
+from dashboard.fleet_summary import Row, Summary, Tiles, select
 from products import client
 from products.client import BadRequest, Unauthorized, UpstreamError
 from products.errorcodes import ErrorInfo, describe_all
@@ -26,9 +26,44 @@ from products.errorcodes import ErrorInfo, describe_all
 
 @dataclass(frozen=True)
 class FleetRow:
-    row: Row
-    errors: list[ErrorInfo]
+    """One table row, ready to print: a page of 100 rows renders without template logic."""
+
+    id: int
     link: str
+    serial: str
+    type: str
+    group: str
+    owner: str
+    customer: str
+    installed: str  # "4 Dec 2019", or "" when not installed
+    hardware: str
+    status: str  # css modifier: online, offline, unknown
+    status_text: str
+    errors: list[ErrorInfo]
+
+    @classmethod
+    def of(cls, row: Row, back: str) -> FleetRow:
+        day = row.installed_on
+        if row.online:
+            status, text = "online", "Online"
+        elif day is not None:
+            status, text = "offline", "Offline"
+        else:
+            status, text = "unknown", "—"
+        return cls(
+            id=row.id,
+            link=f"/products/{row.id}/" + (f"?back={back}" if back else ""),
+            serial=row.serial_number or str(row.id),
+            type=row.type_name or "—",
+            group=row.group_name or "—",
+            owner=row.owner_name or "—",
+            customer=row.customer,
+            installed=f"{day.day} {day:%b %Y}" if day else "",
+            hardware=row.hardware_version or "—",
+            status=status,
+            status_text=text,
+            errors=describe_all(row.errors),
+        )
 
 
 @dataclass
@@ -54,49 +89,62 @@ async def _from_upstream(token: str, query: FleetQuery) -> Result:
     return Result(rows, page.total, page.has_more, "upstream")
 
 
-def _from_snapshot(snapshot: Snapshot, query: FleetQuery) -> Result:
-    selected = snapshot.select(query)
+def _from_rows(rows: list[Row], query: FleetQuery) -> Result:
+    selected = select(rows, query)
     start = (query.page - 1) * query.size
-    rows = selected[start : start + query.size]
-    return Result(rows, len(selected), start + query.size < len(selected), "snapshot")
+    page = selected[start : start + query.size]
+    return Result(page, len(selected), start + query.size < len(selected), "snapshot")
 
 
-def _check_choices(query: FleetQuery, snapshot: Snapshot | None) -> FleetQuery:
+def _check_choices(query: FleetQuery, summary: Summary | None) -> FleetQuery:
     """A group or owner outside the viewer's fleet falls back to all, with a notice."""
-    if snapshot is None:
+    if summary is None:
         return query
-    if query.group is not None and query.group not in dict(snapshot.groups()):
+    if query.group is not None and query.group not in dict(summary.groups()):
         query = query.with_notice(
             f"Ignored group={query.group}: not one of your groups. Showing all groups.", group=None
         )
-    if query.owner is not None and query.owner not in dict(snapshot.owners()):
+    if query.owner is not None and query.owner not in dict(summary.owners()):
         query = query.with_notice(
             f"Ignored owner={query.owner}: not one of your owners. Showing all owners.", owner=None
         )
     return query
 
 
+async def _snapshot_rows(token: str, summary: Summary | None) -> list[Row] | None:
+    if summary is None:
+        return None
+    rows = await fleet_snapshot.rows(token, summary)
+    if rows is None:  # the cache dropped them: fetch the fleet again
+        rows = (await fleet_snapshot.build(token))[1]
+    return rows
+
+
 async def _load(
-    token: str, query: FleetQuery, snapshot: Snapshot | None
+    token: str, query: FleetQuery, summary: Summary | None
 ) -> tuple[Result, UpstreamError | None]:
     """The table's rows: the snapshot for state views, else the upstream; on an upstream
     failure the snapshot's last good data (or nothing) and the failure to show."""
-    if query.state and snapshot is not None:
-        return _from_snapshot(snapshot, query), None
     try:
+        if query.state and summary is not None:
+            return _from_rows(await _snapshot_rows(token, summary) or [], query), None
         return await _from_upstream(token, query), None
     except Unauthorized:
         raise
     except UpstreamError as exc:
-        if snapshot is not None:
-            return _from_snapshot(snapshot, query), exc
+        try:
+            rows = await _snapshot_rows(token, summary)
+        except UpstreamError:
+            rows = None
+        if rows is not None:
+            return _from_rows(rows, query), exc
         return Result([], None, False, "none"), exc
 
 
-def _active_filters(query: FleetQuery, snapshot: Snapshot | None) -> list[tuple[str, str]]:
+def _active_filters(query: FleetQuery, summary: Summary | None) -> list[tuple[str, str]]:
     """(description, URL without this filter) for each filter in force."""
-    groups = dict(snapshot.groups()) if snapshot else {}
-    owners = dict(snapshot.owners()) if snapshot else {}
+    groups = dict(summary.groups()) if summary else {}
+    owners = dict(summary.owners()) if summary else {}
     out = []
     if query.q:
         out.append((f"search “{query.q}”", query.url(q="")))
@@ -172,14 +220,14 @@ async def overview(request: HttpRequest) -> HttpResponse:
     query = FleetQuery.from_querydict(request.GET)
     failure: UpstreamError | None = None
     try:
-        snapshot: Snapshot | None = await fleet_snapshot.get(token)
+        summary: Summary | None = await fleet_snapshot.get(token)
     except Unauthorized:
         raise
     except UpstreamError as exc:
-        snapshot, failure = await fleet_snapshot.cached(token), exc
-    query = _check_choices(query, snapshot)
+        summary, failure = await fleet_snapshot.cached(token), exc
+    query = _check_choices(query, summary)
 
-    result, load_failure = await _load(token, query, snapshot)
+    result, load_failure = await _load(token, query, summary)
     failure = failure if load_failure is None else load_failure
     if isinstance(failure, BadRequest):
         # We only send validated parameters; if the upstream still refuses, say so plainly.
@@ -189,17 +237,10 @@ async def overview(request: HttpRequest) -> HttpResponse:
         query = query.with_notice(
             f"Page {query.page} is past the end; showing the last page, {last}.", page=last
         )
-        result, _ = await _load(token, query, snapshot)
+        result, _ = await _load(token, query, summary)
 
     back = quote(query.querystring().lstrip("?"), safe="")
-    rows = [
-        FleetRow(
-            row,
-            describe_all(row.errors),
-            f"/products/{row.id}/" + (f"?back={back}" if back else ""),
-        )
-        for row in result.rows
-    ]
+    rows = [FleetRow.of(row, back) for row in result.rows]
     first = (query.page - 1) * query.size + 1 if rows else 0
     context = {
         "query": query,
@@ -208,12 +249,12 @@ async def overview(request: HttpRequest) -> HttpResponse:
         "first": first,
         "last": first + len(rows) - 1 if rows else 0,
         "pages": math.ceil(result.total / query.size) if result.total else None,
-        "snapshot": snapshot,
-        "groups": snapshot.groups() if snapshot else [],
-        "owners": snapshot.owners() if snapshot else [],
+        "summary": summary,
+        "groups": summary.groups() if summary else [],
+        "owners": summary.owners() if summary else [],
         "failure": failure if failure is not None and not isinstance(failure, BadRequest) else None,
-        "active_filters": _active_filters(query, snapshot),
-        "tile_links": _tiles(query, snapshot.tiles(query)) if snapshot else [],
+        "active_filters": _active_filters(query, summary),
+        "tile_links": _tiles(query, summary.tiles(query)) if summary else [],
         "columns": _columns(query),
         "pager": _pager(query, result),
     }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import httpx
 import pytest
+import respx
 import time_machine
 from django.core.cache import cache
 from django.test.utils import override_settings
@@ -28,10 +30,21 @@ async def test_the_cache_key_is_a_hash_of_the_token_never_the_token(server, flee
 
 
 async def test_a_snapshot_holds_the_whole_fleet_of_the_viewer(server, fleet_token, fleet):
-    snapshot = await fleet_snapshot.get(fleet_token)
-    assert sorted(r.id for r in snapshot.rows) == [p.id for p in fleet]
-    assert len(snapshot.groups()) == len({p.group_id for p in fleet})
-    assert snapshot.tiles(FleetQuery()).all == FLEET_SIZE
+    summary = await fleet_snapshot.get(fleet_token)
+    rows = await fleet_snapshot.rows(fleet_token, summary)
+    assert sorted(r.id for r in rows) == [p.id for p in fleet]
+    assert len(summary.groups()) == len({p.group_id for p in fleet})
+    assert summary.tiles(FleetQuery()).all == summary.total == FLEET_SIZE
+    group = fleet[0].group_id
+    in_group = summary.tiles(FleetQuery(group=group))
+    assert in_group.all == sum(1 for p in fleet if p.group_id == group)
+
+
+async def test_rows_the_cache_lost_are_none_rather_than_wrong(server, fleet_token):
+    summary = await fleet_snapshot.get(fleet_token)
+    fleet_snapshot._rows_memo.clear()
+    await cache.adelete(fleet_snapshot.cache_key(fleet_token) + ":rows")
+    assert await fleet_snapshot.rows(fleet_token, summary) is None
 
 
 async def test_a_fresh_snapshot_is_served_from_the_cache_without_the_upstream(server, fleet_token):
@@ -78,34 +91,14 @@ async def test_without_any_snapshot_an_unreachable_upstream_raises(db):
         await fleet_snapshot.get("some-token")
 
 
-def _row(n, **kw):
-    base = dict(
-        id=n, serial_number=f"AA{n:05d}", type_id=1, type_name="VoltStorage SMART",
-        hardware_version="5.4", group_id=1, group_name="Graz", owner_id=1,
-        owner_name="Alpenstrom", customer="", installation_date="2024-01-01",
-        online=True, errors=(),
-    )  # fmt: skip
-    base.update(kw)
-    return fleet_snapshot.Row(**base)
-
-
-def test_local_sorting_matches_the_upstream_rule_nulls_last_then_ids():
-    rows = [
-        _row(1, installation_date=None),
-        _row(2, installation_date="2024-05-01"),
-        _row(3, installation_date="2023-01-01"),
-        _row(4, installation_date="2024-05-01"),
-    ]
-    ascending = fleet_snapshot.sort_rows(rows, "installed")
-    descending = fleet_snapshot.sort_rows(rows, "-installed")
-    assert [r.id for r in ascending] == [3, 2, 4, 1]
-    assert [r.id for r in descending] == [2, 4, 3, 1]
-
-
-def test_a_product_not_yet_installed_is_not_counted_offline():
-    snapshot = fleet_snapshot.Snapshot(
-        [_row(1, online=False), _row(2, online=False, installation_date=None), _row(3)], 0.0
-    )
-    tiles = snapshot.tiles(FleetQuery())
-    assert (tiles.online, tiles.offline, tiles.not_installed) == (1, 1, 1)
-    assert [r.id for r in snapshot.select(FleetQuery(state="offline"))] == [1]
+async def test_concurrent_first_loads_fetch_the_fleet_once(db):
+    with (
+        override_settings(VOLTSTORAGE_API_URL="http://upstream.test/rest"),
+        respx.mock(base_url="http://upstream.test/rest") as upstream,
+    ):
+        route = upstream.get("/products").mock(
+            return_value=httpx.Response(200, json=[{"id": 1, "online": True, "errors": []}])
+        )
+        summaries = await asyncio.gather(*(fleet_snapshot.get("tab-token") for _ in range(5)))
+    assert route.call_count == 1
+    assert {s.built_at for s in summaries} == {summaries[0].built_at}

@@ -1,0 +1,220 @@
+"""The fleet overview (tiles + one page of 50) on a 10,000-product fleet, over real HTTP.
+
+Targets (issue 4): under 150 ms median with a warm snapshot, and 20 concurrent loads take no
+more than 3x one load. The baseline, measured in the same run, is the one upstream call the page
+cannot avoid (``GET /rest/products?count=50``); the ratio says what the dashboard adds on top.
+
+Two upstreams, both the emulator (one daphne process serves dashboard and emulator, as in
+``make demo``):
+- direct: the emulator's CPU work shares the machine with the dashboard, so on a small box 20
+  concurrent loads queue on the CPU, not on the code;
+- with 100 ms network latency (a small proxy in front of the emulator, as a real cloud API is
+  far away): shows whether upstream calls overlap or serialise the server.
+
+Run: .venv/bin/python bench/bench_fleet.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from _setup import ROOT, setup_django
+
+PRODUCTS = 10_000
+RUNS = 25
+CONCURRENT = 20
+LATENCY = 0.1
+TARGET_MS = 150.0
+TARGET_RATIO = 3.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(port: int, upstream: str, db_url: str, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.server_settings",  # unhashed static, no collectstatic
+        "DATABASE_URL": db_url,
+        "PORT": str(port),
+        "VOLTSTORAGE_API_URL": upstream,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    cmd = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    process = subprocess.Popen(
+        [*cmd, "dashboard.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/rest/openapi.json", timeout=2).is_success:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"daphne did not start:\n{log.read_text()}")
+
+
+async def _latency_proxy(target_port: int, delay: float) -> tuple[asyncio.AbstractServer, int]:
+    """A TCP proxy that holds every new request ``delay`` seconds before passing it on."""
+
+    async def pipe(reader, writer, first: bool) -> None:
+        try:
+            while data := await reader.read(65536):
+                if first:
+                    await asyncio.sleep(delay)
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def handle_quietly(client_reader, client_writer) -> None:
+        try:
+            await handle(client_reader, client_writer)
+        except (ConnectionError, asyncio.CancelledError):
+            client_writer.close()
+
+    async def handle(client_reader, client_writer) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", target_port)
+        await asyncio.gather(
+            pipe(client_reader, up_writer, True), pipe(up_reader, client_writer, False)
+        )
+
+    server = await asyncio.start_server(handle_quietly, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def _signed_in(base: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=base, timeout=120)
+    await client.get("/signin/")
+    response = await client.post(
+        "/signin/",
+        data={
+            "email": "fleet@example.com",
+            "password": "voltstorage",
+            "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{base}/signin/"},
+    )
+    assert response.status_code == 302, response.text[:500]
+    return client
+
+
+async def _median_ms(fn, runs: int = RUNS) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+async def _measure(label: str, base: str, api: str) -> tuple[float, float]:
+    client = await _signed_in(base)
+    token = (await httpx.AsyncClient().post(
+        f"{api}/login/password",
+        json={"email": "fleet@example.com", "password": "voltstorage", "validity": 3600},
+    )).json()["token"]  # fmt: skip
+    upstream = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+    async def page() -> None:
+        response = await client.get("/?size=50")
+        assert response.status_code == 200 and "data-tile=" in response.text
+
+    async def baseline() -> None:
+        response = await upstream.get(f"{api}/products", params={"count": 50, "page": 1})
+        assert response.status_code == 200
+
+    start = time.perf_counter()
+    await page()  # builds the snapshot: the whole fleet, once
+    cold = (time.perf_counter() - start) * 1000
+    await page()
+    await baseline()
+    base_ms = await _median_ms(baseline)
+    page_ms = await _median_ms(page)
+
+    async def burst() -> None:
+        await asyncio.gather(*(page() for _ in range(CONCURRENT)))
+
+    burst_ms = await _median_ms(burst, runs=3)
+    ratio = burst_ms / page_ms
+    print(f"[{label}]")
+    print(f"  first load (builds the snapshot of {PRODUCTS} products): {cold:8.1f} ms")
+    print(f"  baseline, upstream page of 50 alone:              {base_ms:8.1f} ms median")
+    print(
+        f"  fleet page, warm snapshot:                        {page_ms:8.1f} ms median"
+        f"  ({page_ms / base_ms:.2f}x baseline; target < {TARGET_MS:.0f} ms)"
+    )
+    print(
+        f"  {CONCURRENT} concurrent loads:                              {burst_ms:8.1f} ms"
+        f"  ({ratio:.2f}x one load; target <= {TARGET_RATIO:.0f}x)"
+    )
+    await client.aclose()
+    await upstream.aclose()
+    return page_ms, ratio
+
+
+async def _run(port: int) -> None:
+    base = f"http://127.0.0.1:{port}"
+    await _measure("direct: emulator on the same server", base, f"{base}/rest")
+
+
+async def _run_latency(port: int, proxy_port: int, delay: float) -> None:
+    base = f"http://127.0.0.1:{port}"
+    await _measure(
+        f"upstream {delay * 1000:.0f} ms away (proxy)", base, f"http://127.0.0.1:{proxy_port}/rest"
+    )
+
+
+async def _with_proxy(db_url: str, tmp: Path) -> None:
+    emulator_port = _free_port()
+    emulator = _serve(
+        emulator_port, f"http://127.0.0.1:{emulator_port}/rest", db_url, tmp / "e.log"
+    )
+    proxy, proxy_port = await _latency_proxy(emulator_port, LATENCY)
+    dash_port = _free_port()
+    dashboard = _serve(dash_port, f"http://127.0.0.1:{proxy_port}/rest", db_url, tmp / "d.log")
+    try:
+        await _run_latency(dash_port, proxy_port, LATENCY)
+    finally:
+        dashboard.terminate()
+        emulator.terminate()
+        proxy.close()
+        dashboard.wait(10)
+        emulator.wait(10)
+
+
+def main() -> None:
+    tmp = setup_django(products=PRODUCTS)
+    db_url = os.environ["DATABASE_URL"]
+    print(f"fleet: {PRODUCTS} products, fleet@example.com sees all of them")
+    port = _free_port()
+    process = _serve(port, f"http://127.0.0.1:{port}/rest", db_url, tmp / "daphne.log")
+    try:
+        asyncio.run(_run(port))
+    finally:
+        process.terminate()
+        process.wait(10)
+    asyncio.run(_with_proxy(db_url, tmp))
+
+
+if __name__ == "__main__":
+    main()
