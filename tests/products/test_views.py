@@ -220,3 +220,25 @@ def test_an_upstream_400_on_statistics_is_shown_with_its_message(fleet_client, s
     respx_mock.route().pass_through()
     html = html_of(fleet_client.get("/products/1/"))
     assert "The VoltStorage API rejected the request: tend must be after tstart" in html
+
+
+def test_a_fall_back_day_has_25_hourly_buckets_in_local_time(fleet_client, fleet):
+    html = html_of(fleet_client.get("/products/1/?range=custom&start=2026-10-25&end=2026-10-25"))
+    labels = trace(figure(html, "fig-energy"), "PV produced")["x"]
+    assert len(labels) == 25
+    assert labels[:4] == ["Sun 00:00", "Sun 01:00", "Sun 02:00 CEST", "Sun 02:00 CET"]
+    zone = fleet[0].timezone  # Berlin or Vienna: both go back on 25 October 2026
+    assert f"Hourly buckets, labelled in the site&#x27;s local time ({zone})" in html
+
+
+def test_today_is_the_sites_today_in_hours(fleet_client):
+    html = html_of(fleet_client.get("/products/1/?range=today"))
+    labels = trace(figure(html, "fig-energy"), "PV produced")["x"]
+    today = dt.datetime.now(BERLIN)
+    assert labels[0] == f"{today:%a} 00:00"
+    assert len(labels) in (23, 24, 25)
+
+
+def test_the_day_detail_of_a_foreign_product_is_refused(owner1_client):
+    response = owner1_client.get(f"/products/{FOREIGN_TO_OWNER1}/day?date=2026-11-01")
+    assert response.status_code == 403
