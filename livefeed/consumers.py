@@ -45,7 +45,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
-        self._mailbox = Mailbox(self._send_text)
+        self._mailbox = Mailbox(self._send_text, settings.LIVEFEED_VIEWER_QUEUE)
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         self.last_seen = time.monotonic()

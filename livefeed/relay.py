@@ -43,6 +43,10 @@ from livefeed.state import (
 )
 
 log = logging.getLogger(__name__)
+# The websockets client's DEBUG lines include the request line, which carries the token in its
+# query: this logger never goes below INFO, whatever LOG_LEVEL says.
+upstream_log = logging.getLogger("livefeed.upstream")
+upstream_log.setLevel(logging.INFO)
 
 # Close codes / HTTP statuses with which upstream refuses a token.
 AUTH_REJECTIONS = {401: 4401, 403: 4403, 4401: 4401, 4403: 4403}
@@ -235,7 +239,7 @@ class Relay:
                     ping_interval=10,
                     ping_timeout=10,
                     close_timeout=2,
-                    logger=log,
+                    logger=upstream_log,
                 ) as ws:
                     feed.socket = ws
                     METRICS.upstream_sockets_open += 1
@@ -258,6 +262,9 @@ class Relay:
                 code = exc.rcvd.code if exc.rcvd is not None else None
             except (OSError, TimeoutError, InvalidHandshake) as exc:
                 log.info("upstream socket of product %s failed: %s", feed.product_id, type(exc))
+            except Exception as exc:
+                # Never log the exception's text: some (InvalidURI) quote the URL with the token.
+                log.warning("upstream socket of product %s: %s", feed.product_id, type(exc))
             if code in AUTH_REJECTIONS:
                 self._reject_token(feed, token, AUTH_REJECTIONS[code])
                 continue

@@ -36,27 +36,46 @@ async def _stop(tasks: list[asyncio.Task]) -> None:
             await task
 
 
-async def test_a_stalled_viewer_keeps_one_message_and_gets_the_newest_when_it_recovers():
+async def _until(condition) -> None:
+    while not condition():
+        await asyncio.sleep(0)
+
+
+async def test_a_briefly_stalled_viewer_gets_every_state_within_its_queue():
     slow = Browser(stalled=True)
-    box = Mailbox(slow.send)
+    box = Mailbox(slow.send, limit=4)
+    tasks = await _running(box)
+    box.put("state-0")
+    await asyncio.sleep(0)  # the writer takes state-0 and blocks on the stalled socket
+    for n in range(1, 5):
+        box.put(f"state-{n}")
+    slow.flowing.set()
+    await _until(lambda: len(slow.received) == 5)
+    assert slow.received == [f"state-{n}" for n in range(5)]
+    await _stop(tasks)
+
+
+async def test_a_viewer_that_falls_further_behind_skips_to_the_newest_state():
+    slow = Browser(stalled=True)
+    box = Mailbox(slow.send, limit=4)
     tasks = await _running(box)
     dropped = METRICS.frames_dropped_total
     box.put("state-0")
-    await asyncio.sleep(0)  # the writer takes state-0 and blocks on the stalled socket
+    await asyncio.sleep(0)
     for n in range(1, 1001):
         box.put(f"state-{n}")
-        assert box.pending == 1  # bounded: never more than the newest state
+        assert box.pending <= 4  # bounded, however long the stall
     slow.flowing.set()
-    while len(slow.received) < 2:
-        await asyncio.sleep(0)
-    assert slow.received == ["state-0", "state-1000"]
-    assert METRICS.frames_dropped_total - dropped == 999
+    await _until(lambda: slow.received[-1:] == ["state-1000"])
+    assert slow.received[0] == "state-0"
+    assert len(slow.received) <= 5
+    assert METRICS.frames_dropped_total - dropped == 1001 - len(slow.received)
     await _stop(tasks)
 
 
 async def test_a_stalled_viewer_does_not_delay_the_others():
     slow, fast = Browser(stalled=True), Browser()
-    boxes = [Mailbox(slow.send), Mailbox(fast.send)]
+    boxes = [Mailbox(slow.send, limit=2), Mailbox(fast.send, limit=2)]
     tasks = await _running(*boxes)
     for n in range(50):
         for box in boxes:
@@ -75,7 +94,6 @@ async def test_a_heartbeat_never_replaces_a_pending_state():
     box.put_heartbeat("beat")
     tasks = await _running(box)
     browser.flowing.set()
-    while len(browser.received) < 2:
-        await asyncio.sleep(0)
+    await _until(lambda: len(browser.received) == 2)
     assert browser.received == ["state", "beat"]
     await _stop(tasks)
