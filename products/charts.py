@@ -47,7 +47,9 @@ def _layout(y_title: str, **extra: Any) -> dict[str, Any]:
         "plot_bgcolor": "rgba(0,0,0,0)",
         "hovermode": "x unified",
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        "xaxis": {"type": "category", "automargin": True, "gridcolor": "#e6e9ee"},
+        # At most ~13 labels (every other hour of a day, every few days of a month): plotly
+        # thins category labels itself once they would collide, but only after rotating them.
+        "xaxis": {"type": "category", "automargin": True, "gridcolor": "#e6e9ee", "nticks": 13},
         "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", "gridcolor": "#e6e9ee"},
     }
     layout.update(extra)
