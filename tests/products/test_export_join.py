@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from products.export import MAX_PIECE_SECONDS, CsvJoiner, JsonJoiner, filename, pieces
+from products.client import UpstreamUnavailable
+from products.export import MAX_PIECE_SECONDS, CsvJoiner, JsonJoiner, filename, joined, pieces
 
 HEAD = b"sep=;\r\nTime;Power_PV"
 
@@ -87,3 +88,34 @@ def test_the_file_name_carries_the_serial_number_and_the_dates():
         "AA00001_2026-08-01_2026-10-29.csv"
     )
     assert filename('A"/B', "x", "y", "json") == "A-B_x_y.json"
+
+
+async def test_pieces_are_fetched_one_after_the_other_into_one_file():
+    opened: list[tuple[float, float]] = []
+
+    async def piece(rows: bytes):
+        yield HEAD + rows
+
+    async def open_piece(start: float, end: float):
+        opened.append((start, end))
+        return piece(f"\r\nT{len(opened) + 1};{start:.0f}".encode())
+
+    spans = pieces(0, 70 * 86400)
+    out = b"".join([b async for b in joined("csv", spans, open_piece, piece(b"\r\nT1;0"))])
+    assert opened == spans[1:]  # the first piece was opened before the response started
+    assert out == b"sep=;\r\nTime;Power_PV\r\nT1;0\r\nT2;2678400\r\nT3;5356800"
+
+
+async def test_a_piece_that_fails_mid_file_aborts_the_download_instead_of_ending_it_quietly():
+    async def piece():
+        yield HEAD + b"\r\nT1;1"
+
+    async def open_piece(start: float, end: float):
+        raise UpstreamUnavailable("VoltStorage API unreachable")
+
+    stream = joined("csv", pieces(0, 40 * 86400), open_piece, piece())
+    received = []
+    with pytest.raises(UpstreamUnavailable):
+        async for data in stream:
+            received.append(data)
+    assert b"".join(received) == HEAD + b"\r\nT1;1"
