@@ -6,7 +6,9 @@ import re
 from html import unescape
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
+import respx
 from django.test.utils import override_settings
 
 from dashboard.auth import TOKEN_KEY
@@ -199,3 +201,33 @@ def test_no_page_carries_the_upstream_token(fleet_client):
         response = fleet_client.get(url)
         assert token not in response.content.decode()
         assert token not in str(response.headers)
+
+
+def test_it_pages_an_upstream_that_sends_no_total(db, client):
+    """The real API may not send X-Total-Count: a full page offers "Next", without a total."""
+    products = [
+        {"id": n, "serialNumber": f"RX{n:05d}", "online": True, "errors": [], "groupId": 1}
+        for n in range(1, 31)
+    ]
+
+    def answer(request):
+        params = request.url.params
+        if "count" not in params:
+            return httpx.Response(200, json=products)
+        count, page = int(params["count"]), int(params.get("page", 1))
+        return httpx.Response(200, json=products[(page - 1) * count : page * count])
+
+    session = client.session
+    session[TOKEN_KEY] = "real-api-token"
+    session.save()
+    with (
+        override_settings(VOLTSTORAGE_API_URL="http://real-api.test/rest"),
+        respx.mock(base_url="http://real-api.test/rest") as upstream,
+    ):
+        upstream.get("/products").mock(side_effect=answer)
+        first = _get(client, "/")
+        second = _get(client, "/?page=2")
+    assert "Showing 1–25<" in first.replace("\n", "").replace("  ", "")
+    assert 'href="/?page=2" rel="next"' in first
+    assert _serials(second) == [f"RX{n:05d}" for n in range(26, 31)]
+    assert 'rel="next"' not in second
