@@ -20,7 +20,13 @@ from dashboard.auth import signin_required
 from dashboard.fleet_params import INSTALLED, PAGE_SIZES, STATES, FleetQuery
 from dashboard.fleet_summary import Row, Summary, Tiles, select
 from products import client
-from products.client import BadRequest, Unauthorized, UpstreamError
+from products.client import (
+    BadRequest,
+    Forbidden,
+    Unauthorized,
+    UpstreamError,
+    UpstreamUnavailable,
+)
 from products.errorcodes import ErrorInfo, describe_all
 
 
@@ -218,26 +224,27 @@ async def overview(request: HttpRequest) -> HttpResponse:
     """The fleet overview; an htmx request gets only the results fragment."""
     token: str = request.upstream_token  # type: ignore[attr-defined]
     query = FleetQuery.from_querydict(request.GET)
-    failure: UpstreamError | None = None
     try:
         summary: Summary | None = await fleet_snapshot.get(token)
     except Unauthorized:
         raise
-    except UpstreamError as exc:
-        summary, failure = await fleet_snapshot.cached(token), exc
+    except UpstreamError:
+        summary = await fleet_snapshot.cached(token)  # the table below may still be live
     query = _check_choices(query, summary)
 
-    result, load_failure = await _load(token, query, summary)
-    failure = failure if load_failure is None else load_failure
-    if isinstance(failure, BadRequest):
-        # We only send validated parameters; if the upstream still refuses, say so plainly.
-        query = query.with_notice(f"The VoltStorage API rejected the request: {failure}")
+    result, failure = await _load(token, query, summary)
+    if isinstance(failure, BadRequest | Forbidden):
+        # We only send validated filters; if the upstream still refuses them, say so and
+        # show the unfiltered list rather than an error page.
+        notice = f"The VoltStorage API refused this view ({failure}); showing all products."
+        query = FleetQuery(size=query.size, notices=(*query.notices, notice))
+        result, failure = await _load(token, query, summary)
     if result.total and (query.page - 1) * query.size >= result.total:
         last = math.ceil(result.total / query.size)
         query = query.with_notice(
             f"Page {query.page} is past the end; showing the last page, {last}.", page=last
         )
-        result, _ = await _load(token, query, summary)
+        result, failure = await _load(token, query, summary)
 
     back = quote(query.querystring().lstrip("?"), safe="")
     rows = [FleetRow.of(row, back) for row in result.rows]
@@ -252,7 +259,8 @@ async def overview(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "groups": summary.groups() if summary else [],
         "owners": summary.owners() if summary else [],
-        "failure": failure if failure is not None and not isinstance(failure, BadRequest) else None,
+        "failure": failure,
+        "unreachable": isinstance(failure, UpstreamUnavailable),
         "active_filters": _active_filters(query, summary),
         "tile_links": _tiles(query, summary.tiles(query)) if summary else [],
         "columns": _columns(query),

@@ -217,9 +217,7 @@ def test_it_pages_an_upstream_that_sends_no_total(db, client):
         count, page = int(params["count"]), int(params.get("page", 1))
         return httpx.Response(200, json=products[(page - 1) * count : page * count])
 
-    session = client.session
-    session[TOKEN_KEY] = "real-api-token"
-    session.save()
+    _stub_session(client)
     with (
         override_settings(VOLTSTORAGE_API_URL="http://real-api.test/rest"),
         respx.mock(base_url="http://real-api.test/rest") as upstream,
@@ -231,3 +229,52 @@ def test_it_pages_an_upstream_that_sends_no_total(db, client):
     assert 'href="/?page=2" rel="next"' in first
     assert _serials(second) == [f"RX{n:05d}" for n in range(26, 31)]
     assert 'rel="next"' not in second
+
+
+def _stub_session(client, token: str = "real-api-token") -> None:
+    session = client.session
+    session[TOKEN_KEY] = token
+    session.save()
+
+
+STUB_PRODUCTS = [
+    {"id": n, "serialNumber": f"RX{n:05d}", "online": True, "errors": [], "groupId": 1}
+    for n in range(1, 4)
+]
+
+
+def _flaky_upstream(request):
+    """Whole-fleet fetches time out (5xx); paged ones work; a group filter is refused."""
+    params = request.url.params
+    if "count" not in params:
+        return httpx.Response(503)
+    if "groupId" in params:
+        return httpx.Response(403, json={"errors": ["groupId 9: not visible to this account"]})
+    return httpx.Response(200, json=STUB_PRODUCTS, headers={"X-Total-Count": "3"})
+
+
+@pytest.fixture
+def flaky_upstream(db, client):
+    _stub_session(client)
+    with (
+        override_settings(VOLTSTORAGE_API_URL="http://flaky.test/rest", **_NO_RETRY_DELAY),
+        respx.mock(base_url="http://flaky.test/rest") as upstream,
+    ):
+        upstream.get("/products").mock(side_effect=_flaky_upstream)
+        yield client
+
+
+_NO_RETRY_DELAY = {"UPSTREAM_RETRY_DELAYS": (0, 0)}
+
+
+def test_without_a_summary_the_live_table_still_shows_and_says_so(flaky_upstream):
+    html = _get(flaky_upstream, "/")
+    assert _serials(html) == ["RX00001", "RX00002", "RX00003"]
+    assert "The fleet summary is not available right now; the table below is live." in html
+    assert "unreachable" not in html
+
+
+def test_a_filter_the_upstream_refuses_falls_back_to_all_products_with_a_notice(flaky_upstream):
+    html = _get(flaky_upstream, "/?group=9")
+    assert "The VoltStorage API refused this view (groupId 9: not visible to this account)" in html
+    assert _serials(html) == ["RX00001", "RX00002", "RX00003"]
