@@ -16,11 +16,10 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-UTC = dt.UTC
+from products.periods import UTC, Source, Unit, elapsed_hours, period_key, periods
 
 SUM_KEYS = (
     "pv-total",
@@ -43,32 +42,6 @@ MEAN_KEYS = {
 }
 
 J_PER_KWH = 3_600_000.0
-
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTH_NAMES = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-
-
-class Unit(StrEnum):
-    HOUR = "hour"
-    DAY = "day"
-    MONTH = "month"
-    YEAR = "year"
-
-
-Source = Literal["hour", "day"]
 
 
 def _number(value: Any) -> float | None:
@@ -168,90 +141,6 @@ class Bucket:
         return elapsed_hours(self.start, self.end)
 
 
-def elapsed_hours(start: dt.datetime, end: dt.datetime) -> float:
-    """Real hours between two instants. Subtracting two datetimes of the same zone in Python
-    gives the wall-clock difference (24 h across a 23-hour day), so go through UTC."""
-    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600
-
-
-def local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    """The first instant of a local day (midnight exists in every zone this fleet uses; where
-    it does not, zoneinfo's fold rules pick the instant after the gap)."""
-    naive = dt.datetime.combine(day, dt.time())
-    aware = naive.replace(tzinfo=tz)
-    # Normalise through UTC so a non-existent wall time becomes a real instant.
-    return aware.astimezone(UTC).astimezone(tz)
-
-
-def _next_period(day: dt.date, unit: Unit) -> dt.date:
-    if unit is Unit.DAY:
-        return day + dt.timedelta(days=1)
-    if unit is Unit.MONTH:
-        return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return dt.date(day.year + 1, 1, 1)
-
-
-def _period_key(day: dt.date, unit: Unit) -> dt.date:
-    if unit is Unit.DAY:
-        return day
-    if unit is Unit.MONTH:
-        return day.replace(day=1)
-    return dt.date(day.year, 1, 1)
-
-
-def _is_ambiguous(moment: dt.datetime) -> bool:
-    """True for a wall time that happens twice (the repeated hour when clocks go back)."""
-    other = moment.replace(fold=1 - moment.fold)
-    return other.utcoffset() != moment.utcoffset()
-
-
-def hour_label(moment: dt.datetime) -> str:
-    """``Sun 02:00``; the repeated hour of a fall-back day carries its zone abbreviation
-    (``Sun 02:00 CEST``, ``Sun 02:00 CET``) so both hours stay distinct on the axis."""
-    label = f"{DAY_NAMES[moment.weekday()]} {moment:%H:%M}"
-    if _is_ambiguous(moment):
-        label += f" {moment.tzname()}"
-    return label
-
-
-def period_label(day: dt.date, unit: Unit) -> str:
-    if unit is Unit.DAY:
-        return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
-    if unit is Unit.MONTH:
-        return f"{MONTH_NAMES[day.month - 1]} {day.year}"
-    return str(day.year)
-
-
-def periods(
-    start: dt.datetime, end: dt.datetime, unit: Unit, tz: ZoneInfo
-) -> list[tuple[dt.datetime, dt.datetime, str]]:
-    """Every local period from ``start`` (inclusive) to ``end`` (exclusive), gaps included.
-
-    Hours are the upstream's UTC hours, labelled in local time; days, months and years begin
-    at local midnight, so their length in hours varies with daylight saving.
-    """
-    out: list[tuple[dt.datetime, dt.datetime, str]] = []
-    if unit is Unit.HOUR:
-        moment = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        stop = end.astimezone(UTC)
-        while moment < stop:
-            nxt = moment + dt.timedelta(hours=1)
-            local = moment.astimezone(tz)
-            out.append((local, nxt.astimezone(tz), hour_label(local)))
-            moment = nxt
-        return out
-    day = _period_key(start.astimezone(tz).date(), unit)
-    stop = end.astimezone(tz)
-    while True:
-        begin = local_midnight(day, tz)
-        if begin >= stop:
-            break
-        nxt = _next_period(day, unit)
-        out.append((begin, local_midnight(nxt, tz), period_label(day, unit)))
-        day = nxt
-    return out
-
-
 def group_buckets(
     rows: Iterable[Mapping[str, Any]],
     *,
@@ -276,14 +165,14 @@ def group_buckets(
     edges = [s.timestamp() for s, _, _ in spans] + ([spans[-1][1].timestamp()] if spans else [])
     by_utc_day: dict[dt.date, int] = {}
     if source == "day" and unit is not Unit.HOUR:
-        by_utc_day = {_period_key(s.date(), unit): i for i, (s, _, _) in enumerate(spans)}
+        by_utc_day = {period_key(s.date(), unit): i for i, (s, _, _) in enumerate(spans)}
     for row in rows:
         ts = row.get("timespan_start")
         if not isinstance(ts, int | float):
             continue
         if by_utc_day:
             utc_day = dt.datetime.fromtimestamp(ts, UTC).date()
-            index = by_utc_day.get(_period_key(utc_day, unit))
+            index = by_utc_day.get(period_key(utc_day, unit))
         else:
             index = bisect_right(edges, ts) - 1
             if not 0 <= index < len(spans):

@@ -17,7 +17,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from products.buckets import Bucket, elapsed_hours, kwh, mean_value
+from products.buckets import Bucket, kwh, mean_value
+from products.periods import elapsed_hours
 
 Figure = dict[str, Any]
 

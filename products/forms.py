@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from products.buckets import local_midnight
 from products.fields import CATALOGUE
+from products.periods import local_midnight
 from products.ranges import DEFAULT_RANGE, RANGE_CHOICES, RangeError, RangePlan, plan
 
 # Our own limit, not the upstream's: longer ranges are fetched in 31-day pieces, but a year of

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from products.buckets import MONTH_NAMES, Source, Unit, local_midnight
+from products.periods import MONTH_NAMES, Source, Unit, local_midnight
 
 RANGE_CHOICES = (
     ("today", "Today"),

@@ -15,30 +15,29 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.auth import signin_required, upstream_error_page
 from products import client
-from products.buckets import Kpis, group_buckets, kpis, local_midnight
+from products.buckets import Kpis, group_buckets, kpis
 from products.charts import detail_figure, energy_figure, ratio_figure, temperature_figure
 from products.client import BadRequest, Product, Unauthorized, UpstreamError
 from products.errorcodes import describe_all
-from products.export import filename, joined, pieces
 from products.fields import age_text, latest_rows
 from products.forms import ExportForm, RangeForm
+from products.periods import local_midnight
 from products.ranges import RANGE_CHOICES, format_date
 from products.series import DEFAULT_TOLERANCE, day_series
 
 log = logging.getLogger(__name__)
 
 DETAIL_FIELDS = ("pvPower", "householdPower", "gridPower", "inverterPower", "stateOfCharge")
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
-def _zone(product: Product) -> ZoneInfo:
+def zone_of(product: Product) -> ZoneInfo:
     try:
         return ZoneInfo(product.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -51,7 +50,7 @@ def _lang(request: HttpRequest) -> str:
     return "de" if accept.lower().startswith("de") else "en"
 
 
-def _back(request: HttpRequest) -> dict[str, str]:
+def back_context(request: HttpRequest) -> dict[str, str]:
     """The fleet overview's query string (``?back=``), normalised, and its link."""
     back = QueryDict(request.GET.get("back", "").lstrip("?")).urlencode()
     url = reverse("fleet") + (f"?{back}" if back else "")
@@ -68,7 +67,7 @@ def _query(base: dict[str, Any], back: str) -> str:
     return params.urlencode()
 
 
-async def _product(request: HttpRequest, product_id: int) -> Product:
+async def product_for(request: HttpRequest, product_id: int) -> Product:
     return await client.get_product(request.upstream_token, product_id)  # type: ignore[attr-defined]
 
 
@@ -77,15 +76,15 @@ async def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
     """``/products/<id>/``; an htmx range change gets only the statistics fragment."""
     token = request.upstream_token  # type: ignore[attr-defined]
     try:
-        product = await _product(request, product_id)
+        product = await product_for(request, product_id)
     except UpstreamError as exc:
         return upstream_error_page(request, exc)  # re-raises Unauthorized for signin_required
-    tz, now = _zone(product), timezone.now()
+    tz, now = zone_of(product), timezone.now()
     context = {
         "product": product,
         "tz": tz.key,
         "page_url": reverse("products:product", args=[product.id]),
-        **_back(request),
+        **back_context(request),
     }
     stats_only = bool(request.htmx) and request.htmx.target == "stats"  # type: ignore[attr-defined]
     stats_task = asyncio.ensure_future(_stats(request, product, tz, now, context["back"]))
@@ -119,7 +118,7 @@ async def _status(token: str, product: Product, now: dt.datetime) -> dict[str, A
     last_seen = (
         None
         if latest.time is None
-        else dt.datetime.fromtimestamp(latest.time, dt.UTC).astimezone(_zone(product))
+        else dt.datetime.fromtimestamp(latest.time, dt.UTC).astimezone(zone_of(product))
     )
     return {
         "latest_rows": latest_rows(latest.data) if latest.data else [],
@@ -229,12 +228,12 @@ def _export_initial(plan: Any, tz: ZoneInfo, now: dt.datetime) -> dict[str, Any]
 async def day_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     """A day's 1 Hz powers and SoC (simplified upstream), with offline time as gaps."""
     try:
-        product = await _product(request, product_id)
+        product = await product_for(request, product_id)
     except UpstreamError as exc:
         return upstream_error_page(request, exc)
-    tz, now = _zone(product), timezone.now()
+    tz, now = zone_of(product), timezone.now()
     today = now.astimezone(tz).date()
-    context: dict[str, Any] = {"product": product, "tz": tz.key, **_back(request)}
+    context: dict[str, Any] = {"product": product, "tz": tz.key, **back_context(request)}
     raw = request.GET.get("date", "")
     try:
         day = dt.date.fromisoformat(raw) if raw else today
@@ -312,51 +311,3 @@ async def _export_rows(
     except ValueError as exc:
         raise UpstreamError("the export was not valid JSON") from exc
     return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
-
-
-@signin_required
-async def export(request: HttpRequest, product_id: int) -> HttpResponse:
-    """``/products/<id>/export``: the upstream export as one file, fetched in 31-day pieces."""
-    token = request.upstream_token  # type: ignore[attr-defined]
-    try:
-        product = await _product(request, product_id)
-    except UpstreamError as exc:
-        return upstream_error_page(request, exc)
-    tz, now = _zone(product), timezone.now()
-    form = ExportForm(request.GET, tz=tz, now=now)
-    context = {"product": product, "tz": tz.key, "export_form": form, **_back(request)}
-    if not form.is_valid():
-        return render(request, "products/export.html", context, status=400)
-    fmt = form.cleaned_data["format"]
-    params = form.upstream_params()
-    spans = pieces(*form.window())
-    if not spans:
-        form.add_error(None, "The range has no time in it yet.")
-        return render(request, "products/export.html", context, status=400)
-
-    async def open_piece(start: float, end: float):
-        query = {**params, "from": f"{start:.4f}", "to": f"{end:.4f}"}
-        return await client.export_stream(token, product.id, fmt=fmt, params=query)
-
-    try:
-        first = await open_piece(*spans[0])
-    except BadRequest as exc:
-        form.add_error(None, "The VoltStorage API rejected the export: " + "; ".join(exc.errors))
-        return render(request, "products/export.html", context, status=400)
-    except Unauthorized:
-        raise
-    except UpstreamError as exc:
-        return upstream_error_page(request, exc)
-    name = filename(
-        product.serial_number,
-        form.cleaned_data["start"].isoformat(),
-        form.cleaned_data["end"].isoformat(),
-        fmt,
-    )
-    log.info("export of product %s: %s in %d piece(s)", product.id, name, len(spans))
-    response = StreamingHttpResponse(
-        joined(fmt, spans, open_piece, first), content_type=CONTENT_TYPES[fmt]
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response

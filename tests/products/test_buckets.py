@@ -7,15 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from products.buckets import (
-    Unit,
-    group_buckets,
-    hour_label,
-    kpis,
-    local_midnight,
-    merge_rows,
-    periods,
-)
+from products.buckets import group_buckets, kpis, merge_rows
+from products.periods import Unit, hour_label, local_midnight, periods
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = dt.UTC

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 import pytest
 
-from products.buckets import Unit, group_buckets, local_midnight
+from products.buckets import group_buckets
 from products.charts import (
     detail_figure,
     energy_figure,
@@ -16,6 +16,7 @@ from products.charts import (
     ratio_figure,
     temperature_figure,
 )
+from products.periods import Unit, local_midnight
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from products.buckets import Unit
+from products.periods import Unit
 from products.ranges import RangeError, plan
 
 BERLIN = ZoneInfo("Europe/Berlin")

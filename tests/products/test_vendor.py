@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import plotly.offline
 from django.contrib.staticfiles import finders
 
-from products.buckets import Unit, group_buckets, local_midnight
+from products.buckets import group_buckets
 from products.charts import detail_figure, energy_figure, ratio_figure, temperature_figure
+from products.periods import Unit, local_midnight
 
 # What plotly.js-basic-dist-min contains besides the core (axes, legends, hover).
 BASIC_TRACE_TYPES = {"bar", "scatter", "pie"}
