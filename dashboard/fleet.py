@@ -231,6 +231,12 @@ async def overview(request: HttpRequest) -> HttpResponse:
     except UpstreamError:
         summary = await fleet_snapshot.cached(token)  # the table below may still be live
     query = _check_choices(query, summary)
+    if query.state and summary is None:
+        query = query.with_notice(
+            f"The {STATES[query.state].lower()} view needs the fleet summary, which is not "
+            "available right now. Showing every state.",
+            state="",
+        )
 
     result, failure = await _load(token, query, summary)
     if isinstance(failure, BadRequest | Forbidden):

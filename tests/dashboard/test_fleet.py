@@ -278,3 +278,9 @@ def test_a_filter_the_upstream_refuses_falls_back_to_all_products_with_a_notice(
     html = _get(flaky_upstream, "/?group=9")
     assert "The VoltStorage API refused this view (groupId 9: not visible to this account)" in html
     assert _serials(html) == ["RX00001", "RX00002", "RX00003"]
+
+
+def test_a_state_view_without_a_summary_says_it_cannot_filter(flaky_upstream):
+    html = _get(flaky_upstream, "/?state=offline")
+    assert "The offline view needs the fleet summary, which is not available right now." in html
+    assert _serials(html) == ["RX00001", "RX00002", "RX00003"]
