@@ -181,8 +181,9 @@ COLUMNS = [
 def _tiles(query: FleetQuery, tiles: Tiles) -> list[dict[str, object]]:
     """Each tile applies its filter and keeps the group/owner scope and the search."""
     plain = not query.state and not query.installed
+    scope = "in this group" if query.group else "of this owner" if query.owner else "in your fleet"
     return [
-        {"label": "All products", "value": tiles.all, "tone": "", "hint": "in view",
+        {"label": "All products", "value": tiles.all, "tone": "", "hint": scope,
          "url": query.url(state="", installed=""), "active": plain, "key": "all"},
         {"label": "Online", "value": tiles.online, "tone": "ok", "hint": "reporting now",
          "url": query.url(state="online", installed=""), "active": query.state == "online",
@@ -219,6 +220,31 @@ def _pager(query: FleetQuery, result: Result) -> dict[str, object]:
     }
 
 
+def _context(
+    query: FleetQuery, result: Result, summary: Summary | None, failure: UpstreamError | None
+) -> dict[str, object]:
+    back = quote(query.querystring().lstrip("?"), safe="")
+    rows = [FleetRow.of(row, back) for row in result.rows]
+    first = (query.page - 1) * query.size + 1 if rows else 0
+    return {
+        "query": query,
+        "rows": rows,
+        "result": result,
+        "first": first,
+        "last": first + len(rows) - 1 if rows else 0,
+        "pages": math.ceil(result.total / query.size) if result.total else None,
+        "summary": summary,
+        "groups": summary.groups() if summary else [],
+        "owners": summary.owners() if summary else [],
+        "failure": failure,
+        "unreachable": isinstance(failure, UpstreamUnavailable),
+        "active_filters": _active_filters(query, summary),
+        "tile_links": _tiles(query, summary.tiles(query)) if summary else [],
+        "columns": _columns(query),
+        "pager": _pager(query, result),
+    }
+
+
 @signin_required
 async def overview(request: HttpRequest) -> HttpResponse:
     """The fleet overview; an htmx request gets only the results fragment."""
@@ -252,26 +278,7 @@ async def overview(request: HttpRequest) -> HttpResponse:
         )
         result, failure = await _load(token, query, summary)
 
-    back = quote(query.querystring().lstrip("?"), safe="")
-    rows = [FleetRow.of(row, back) for row in result.rows]
-    first = (query.page - 1) * query.size + 1 if rows else 0
-    context = {
-        "query": query,
-        "rows": rows,
-        "result": result,
-        "first": first,
-        "last": first + len(rows) - 1 if rows else 0,
-        "pages": math.ceil(result.total / query.size) if result.total else None,
-        "summary": summary,
-        "groups": summary.groups() if summary else [],
-        "owners": summary.owners() if summary else [],
-        "failure": failure,
-        "unreachable": isinstance(failure, UpstreamUnavailable),
-        "active_filters": _active_filters(query, summary),
-        "tile_links": _tiles(query, summary.tiles(query)) if summary else [],
-        "columns": _columns(query),
-        "pager": _pager(query, result),
-    }
+    context = _context(query, result, summary, failure)
     if request.htmx and request.htmx.target == "fleet-results":
         response = render(request, "dashboard/fleet.html#results", context)
         # The canonical URL of what is shown: no empty fields, junk already dropped.
