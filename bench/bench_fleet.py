@@ -145,8 +145,14 @@ async def _measure(label: str, base: str, api: str) -> tuple[float, float]:
         response = await upstream.get(f"{api}/products", params={"count": 50, "page": 1})
         assert response.status_code == 200
 
+    # The first load starts the snapshot (the whole fleet, once); a slow one is not waited for:
+    # the table comes first and the page's loader fetches the tiles when they are counted.
     start = time.perf_counter()
-    await page()  # builds the snapshot: the whole fleet, once
+    first = await client.get("/?size=50")
+    first_paint = (time.perf_counter() - start) * 1000
+    if "data-tile=" not in first.text:
+        loader = {"HX-Request": "true", "HX-Target": "fleet-results"}
+        assert "data-tile=" in (await client.get("/?size=50", headers=loader)).text
     cold = (time.perf_counter() - start) * 1000
     await page()
     await baseline()
@@ -159,7 +165,8 @@ async def _measure(label: str, base: str, api: str) -> tuple[float, float]:
     burst_ms = await _median_ms(burst, runs=3)
     ratio = burst_ms / page_ms
     print(f"[{label}]")
-    print(f"  first load (builds the snapshot of {PRODUCTS} products): {cold:8.1f} ms")
+    print(f"  first load, table shown (tiles still counting):   {first_paint:8.1f} ms")
+    print(f"  first load, tiles shown (snapshot of {PRODUCTS} products): {cold:8.1f} ms")
     print(f"  baseline, upstream page of 50 alone:              {base_ms:8.1f} ms median")
     print(
         f"  fleet page, warm snapshot:                        {page_ms:8.1f} ms median"

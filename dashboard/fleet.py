@@ -250,8 +250,14 @@ async def overview(request: HttpRequest) -> HttpResponse:
     """The fleet overview; an htmx request gets only the results fragment."""
     token: str = request.upstream_token  # type: ignore[attr-defined]
     query = FleetQuery.from_querydict(request.GET)
+    pending = False
     try:
-        summary: Summary | None = await fleet_snapshot.get(token)
+        if query.state or request.htmx:
+            # A state view needs the rows, and an htmx request is the page asking for its tiles.
+            summary: Summary | None = await fleet_snapshot.get(token)
+        else:
+            summary = await fleet_snapshot.get_within(token, fleet_snapshot.FIRST_WAIT)
+            pending = summary is None
     except Unauthorized:
         raise
     except UpstreamError:
@@ -278,10 +284,12 @@ async def overview(request: HttpRequest) -> HttpResponse:
         )
         result, failure = await _load(token, query, summary)
 
-    context = _context(query, result, summary, failure)
+    context = {**_context(query, result, summary, failure), "pending": pending}
     if request.htmx and request.htmx.target == "fleet-results":
         response = render(request, "dashboard/fleet.html#results", context)
-        # The canonical URL of what is shown: no empty fields, junk already dropped.
-        response["HX-Push-Url"] = f"/{query.querystring()}"
+        if request.htmx.trigger == "fleet-filters":
+            # The canonical URL of what the form asked for: no empty fields, junk dropped.
+            # (Links push their own href; the retrying banner and the tiles loader push none.)
+            response["HX-Push-Url"] = f"/{query.querystring()}"
         return response
     return render(request, "dashboard/fleet.html", context)

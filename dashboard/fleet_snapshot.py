@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FRESH_FOR = 30.0  # seconds a snapshot is served without refreshing
 KEEP_FOR = 15 * 60  # seconds a stale snapshot is still served (and shown as last good data)
+FIRST_WAIT = 0.8  # seconds a page waits for a first build before showing its table without tiles
 _refreshing: set[asyncio.Task[None]] = set()  # strong references, so tasks are not collected
 
 
@@ -102,13 +103,32 @@ async def get(token: str) -> Summary:
     summary: Summary | None = await cache.aget(key)
     if summary is None:
         return (await build(token))[0]
+    await _revalidate(token, key, summary)
+    return summary
+
+
+async def get_within(token: str, seconds: float) -> Summary | None:
+    """Like ``get``, but a first build slower than ``seconds`` goes on in the background and
+    None comes back: the page shows its table now and fetches the tiles when they are ready."""
+    key = cache_key(token)
+    summary: Summary | None = await cache.aget(key)
+    if summary is not None:
+        await _revalidate(token, key, summary)
+        return summary
+    try:
+        # build() awaits a shielded task: the timeout cancels the wait, not the fetch.
+        return (await asyncio.wait_for(build(token), seconds))[0]
+    except TimeoutError:
+        return None
+
+
+async def _revalidate(token: str, key: str, summary: Summary) -> None:
     if summary.age > FRESH_FOR:
         lock = f"{key}:refreshing"
         if await cache.aadd(lock, 1, 60):  # one refresh at a time, across processes
             task = asyncio.get_running_loop().create_task(_refresh(token, lock))
             _refreshing.add(task)
             task.add_done_callback(_refreshing.discard)
-    return summary
 
 
 async def cached(token: str) -> Summary | None:

@@ -26,6 +26,14 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _tiles_never_deferred(monkeypatch):
+    """Pages wait for the fleet summary however slow the machine (one test says otherwise)."""
+    from dashboard import fleet_snapshot
+
+    monkeypatch.setattr(fleet_snapshot, "FIRST_WAIT", 60.0)
+
+
 @pytest.fixture
 def fleet_client(server, db) -> Client:
     client = Client()

@@ -11,6 +11,7 @@ import pytest
 import respx
 from django.test.utils import override_settings
 
+from dashboard import fleet_snapshot
 from dashboard.auth import TOKEN_KEY
 from tests.conftest import FLEET_SIZE
 
@@ -284,3 +285,24 @@ def test_a_state_view_without_a_summary_says_it_cannot_filter(flaky_upstream):
     html = _get(flaky_upstream, "/?state=offline")
     assert "The offline view needs the fleet summary, which is not available right now." in html
     assert _serials(html) == ["RX00001", "RX00002", "RX00003"]
+
+
+def test_a_slow_first_summary_shows_the_table_now_and_loads_the_tiles_after(
+    fleet_client, fleet, monkeypatch
+):
+    monkeypatch.setattr(fleet_snapshot, "FIRST_WAIT", 0)
+    html = _get(fleet_client, "/?sort=serial")
+    assert 'data-testid="tiles-pending"' in html
+    assert 'hx-get="?sort=serial" hx-trigger="load delay:300ms"' in html
+    assert 'data-tile="all"' not in html
+    assert len(_serials(html)) == 25
+    htmx = {"HX-Request": "true", "HX-Target": "fleet-results", "HX-Trigger": "tiles"}
+    response = fleet_client.get("/?sort=serial", headers=htmx)
+    assert _tile(response.content.decode(), "all") == FLEET_SIZE
+    assert "HX-Push-Url" not in response  # the loader does not add a history entry
+
+
+def test_the_filter_form_pushes_the_canonical_url(fleet_client):
+    htmx = {"HX-Request": "true", "HX-Target": "fleet-results", "HX-Trigger": "fleet-filters"}
+    response = fleet_client.get("/?q=AA&group=&owner=&installed=", headers=htmx)
+    assert response["HX-Push-Url"] == "/?q=AA"
