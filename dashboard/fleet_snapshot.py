@@ -11,6 +11,7 @@ never share a snapshot, and the token itself is never written into a cache key.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import logging
 import time
@@ -63,6 +64,9 @@ async def _build(token: str) -> tuple[Summary, list[Row]]:
 
 
 # Builds in progress, so that twenty tabs opened at once fetch the fleet once, not twenty times.
+# Background tasks run in a fresh context: the request that started one may end before it, and
+# its context would point asgiref's sync_to_async (the cache calls) at that request's executor
+# thread, which is gone by then ("CurrentThreadExecutor already quit").
 _builds: dict[tuple[int, str], asyncio.Task[tuple[Summary, list[Row]]]] = {}
 
 
@@ -71,20 +75,23 @@ def _forget_build(slot: tuple[int, str], done: asyncio.Task[Any]) -> None:
         del _builds[slot]
 
 
-async def build(token: str) -> tuple[Summary, list[Row]]:
-    """Fetch the whole fleet once (GET /products without paging) and cache it; concurrent
-    callers for the same viewer share one upstream call."""
+def _build_task(token: str) -> asyncio.Task[tuple[Summary, list[Row]]]:
+    """The build of this viewer's snapshot in progress on this loop, started if there is none."""
     loop = asyncio.get_running_loop()
     slot = (id(loop), cache_key(token))
     task = _builds.get(slot)
     if task is None or task.done():
-        task = loop.create_task(_build(token))
+        task = loop.create_task(_build(token), context=contextvars.Context())
         _builds[slot] = task
-        task.add_done_callback(
-            lambda done: _builds.pop(slot, None) if _builds.get(slot) is done else None
-        )
+        task.add_done_callback(lambda done: _forget_build(slot, done))
+    return task
+
+
+async def build(token: str) -> tuple[Summary, list[Row]]:
+    """Fetch the whole fleet once (GET /products without paging) and cache it; concurrent
+    callers for the same viewer share one upstream call."""
     # shield: one impatient caller going away must not cancel the fetch for the others.
-    return await asyncio.shield(task)
+    return await asyncio.shield(_build_task(token))
 
 
 async def _refresh(token: str, lock: str) -> None:
@@ -115,9 +122,9 @@ async def get_within(token: str, seconds: float) -> Summary | None:
     if summary is not None:
         await _revalidate(token, key, summary)
         return summary
+    task = _build_task(token)  # started now, so it goes on after a timeout
     try:
-        # build() awaits a shielded task: the timeout cancels the wait, not the fetch.
-        return (await asyncio.wait_for(build(token), seconds))[0]
+        return (await asyncio.wait_for(asyncio.shield(task), seconds))[0]
     except TimeoutError:
         return None
 
@@ -126,7 +133,9 @@ async def _revalidate(token: str, key: str, summary: Summary) -> None:
     if summary.age > FRESH_FOR:
         lock = f"{key}:refreshing"
         if await cache.aadd(lock, 1, 60):  # one refresh at a time, across processes
-            task = asyncio.get_running_loop().create_task(_refresh(token, lock))
+            task = asyncio.get_running_loop().create_task(
+                _refresh(token, lock), context=contextvars.Context()
+            )
             _refreshing.add(task)
             task.add_done_callback(_refreshing.discard)
 

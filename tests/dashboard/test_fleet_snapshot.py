@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 import time_machine
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.cache import cache
 from django.test.utils import override_settings
 
@@ -102,3 +103,16 @@ async def test_concurrent_first_loads_fetch_the_fleet_once(db):
         summaries = await asyncio.gather(*(fleet_snapshot.get("tab-token") for _ in range(5)))
     assert route.call_count == 1
     assert {s.built_at for s in summaries} == {summaries[0].built_at}
+
+
+async def test_a_build_outlives_the_request_that_started_it(server, fleet_token):
+    """As under daphne: a request (sync middleware around an async view) starts the build,
+    gives up waiting and ends; the build must still finish and be cached."""
+
+    def request() -> None:
+        assert async_to_sync(fleet_snapshot.get_within)(fleet_token, 0) is None
+
+    await sync_to_async(request)()
+    summary = await fleet_snapshot.get(fleet_token)  # joins the build still in flight
+    assert summary.total == FLEET_SIZE
+    assert await fleet_snapshot.cached(fleet_token) == summary
