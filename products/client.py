@@ -1,10 +1,11 @@
 """The only door to the upstream VoltStorage REST API (see ``docs/upstream-api.md``).
 
 Each public function makes one upstream call and returns a typed result or raises one of the
-named exceptions below; ``_raise_for_status`` is the one place that maps status codes to them.
-Idempotent GETs are retried on connection errors and 5xx with a short, bounded backoff; 4xx
-answers are final and never retried. The base URL is read from ``settings.VOLTSTORAGE_API_URL``
-at call time, so tests and deployments can point it anywhere.
+named exceptions of ``client_errors`` (whose ``raise_for_status`` is the one place mapping a
+status to them; every name is re-exported here). Idempotent GETs are retried on connection
+errors and 5xx with a short, bounded backoff; 4xx answers are final and never retried. The base
+URL is read from ``settings.VOLTSTORAGE_API_URL`` at call time, so tests and deployments can
+point it anywhere.
 
 The token is sent as ``Authorization: Bearer`` and never put into a URL, so it cannot end up in
 an access log.
@@ -21,6 +22,14 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from products.client_errors import (
+    BadRequest,
+    Forbidden,
+    Unauthorized,
+    UpstreamError,
+    UpstreamUnavailable,
+    raise_for_status,
+)
 from products.client_types import Latest, Product, ProductPage
 
 __all__ = [
@@ -44,61 +53,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_DELAYS = (0.2, 0.4)  # seconds before the 2nd and 3rd try
-
-
-class UpstreamError(Exception):
-    """The upstream answered with an error, or could not be reached."""
-
-    def __init__(self, message: str, *, status: int | None = None, errors: list[str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.errors = errors or [message]
-
-
-class Unauthorized(UpstreamError):
-    """401: the token is missing, malformed or expired; the user must sign in again."""
-
-
-class Forbidden(UpstreamError):
-    """403: the token is valid but may not see this product (or it does not exist)."""
-
-
-class BadRequest(UpstreamError):
-    """400: the upstream rejected the parameters; ``errors`` holds its human-readable reasons."""
-
-
-class UpstreamUnavailable(UpstreamError):
-    """Connection error, timeout, or 5xx after all retries: nothing the user did wrong."""
-
-
-def _error_messages(response: httpx.Response) -> list[str]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
-        return [str(e) for e in body["errors"]]
-    return [f"HTTP {response.status_code} {response.reason_phrase}".strip()]
-
-
-def _raise_for_status(response: httpx.Response) -> None:
-    """The one place that turns an upstream status into a named exception."""
-    status = response.status_code
-    if status < 400:
-        return
-    errors = _error_messages(response)
-    message = errors[0]
-    if status == 400:
-        raise BadRequest(message, status=status, errors=errors)
-    if status == 401:
-        raise Unauthorized(message, status=status, errors=errors)
-    if status == 403:
-        raise Forbidden(message, status=status, errors=errors)
-    if status >= 500:
-        raise UpstreamUnavailable(
-            f"VoltStorage API answered {status}: {message}", status=status, errors=errors
-        )
-    raise UpstreamError(message, status=status, errors=errors)
 
 
 # -- the connection pool ------------------------------------------------------------------------
@@ -176,7 +130,7 @@ async def _send(request: httpx.Request, *, stream: bool = False) -> httpx.Respon
         if response.status_code >= 400 and stream:
             await response.aread()  # the error body names the reason
             await response.aclose()
-        _raise_for_status(response)
+        raise_for_status(response)
         return response
     raise UpstreamUnavailable(
         f"VoltStorage API unreachable: {type(last).__name__}: {last}"
@@ -202,7 +156,7 @@ async def login(email: str, password: str, validity: int = 86400) -> str:
     except httpx.TransportError as exc:
         # Not retried: a login is not idempotent enough to send twice behind the user's back.
         raise UpstreamUnavailable(f"VoltStorage API unreachable: {exc}") from exc
-    _raise_for_status(response)
+    raise_for_status(response)
     token = response.json().get("token") if isinstance(response.json(), dict) else None
     if not isinstance(token, str) or not token:
         raise UpstreamError("VoltStorage API answered the login without a token")
