@@ -9,7 +9,9 @@ Frames are merged into the product's state and serialised once; the same string 
 directly to each local viewer (``Viewer.deliver`` never blocks). A probe found one channel-layer
 message per viewer per frame lost a quarter of the frames at 500 viewers x 10 frames/s, so the
 channel layer carries no frames at all: every process runs its own relay with its own upstream
-socket, and the layer only carries rare control messages (sign-out).
+socket (so N processes open at most N sockets per product upstream, and no process ever waits
+on another, or on Redis, for a frame), and the layer only carries rare control messages
+(sign-out, one per socket of the session that ends).
 
 State is per event loop (in practice: per process), never shared between processes.
 """
@@ -22,15 +24,13 @@ import logging
 import random
 import time
 import weakref
-from collections import deque
-from dataclasses import dataclass, field
-from typing import Protocol
 from urllib.parse import urlencode
 
 from django.conf import settings
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from livefeed.feed import Feed, Viewer
 from livefeed.metrics import METRICS
 from livefeed.state import (
     CONNECTING,
@@ -50,23 +50,6 @@ upstream_log.setLevel(logging.INFO)
 
 # Close codes / HTTP statuses with which upstream refuses a token.
 AUTH_REJECTIONS = {401: 4401, 403: 4403, 4401: 4401, 4403: 4403}
-HISTORY_SECONDS = 15 * 60
-HISTORY = HISTORY_SECONDS + 60
-
-
-class Viewer(Protocol):
-    """A browser socket as the relay sees it (implemented by ``LiveConsumer``)."""
-
-    token: str
-
-    def deliver(self, text: str) -> None:
-        """Queue a state message; must not block, and keeps only the newest one."""
-
-    def heartbeat(self, text: str) -> None:
-        """Queue a heartbeat; the viewer may close itself here if its browser went silent."""
-
-    def reject(self, code: int) -> None:
-        """Upstream refused this viewer's token for this product: close its socket."""
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
@@ -81,46 +64,6 @@ def socket_url(product_id: int, token: str) -> str:
         + "/data/socket"
     )
     return f"{base}?{urlencode({'productId': product_id, 'token': token})}"
-
-
-@dataclass(eq=False)
-class Feed:
-    """One product's upstream socket, its merged state and its local viewers."""
-
-    product_id: int
-    state: ProductState
-    viewers: set[Viewer] = field(default_factory=set)
-    rejected: dict[str, int] = field(default_factory=dict)  # token -> close code
-    token: str | None = None
-    task: asyncio.Task[None] | None = None
-    expiry: asyncio.TimerHandle | None = None
-    socket: ClientConnection | None = None
-    switching: bool = False
-    last_frame: float = 0.0  # monotonic time of the last frame, for the stale check
-    snapshot: str | None = None  # the newest browser message, for viewers who join
-    viewer_arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    # Powers of the last 15 minutes at most once a second, so a joining viewer's chart is full.
-    history: deque[list[float | None]] = field(default_factory=lambda: deque(maxlen=HISTORY))
-
-    def remember(self) -> None:
-        point = self.state.chart_point()
-        if point is not None and (not self.history or point[0] >= self.history[-1][0] + 1):
-            self.history.append(point)
-        while self.history and self.history[0][0] < self.history[-1][0] - HISTORY_SECONDS:
-            self.history.popleft()
-
-    def pick_token(self) -> str | None:
-        """The current token while a viewer still holds it, else any unrejected viewer's."""
-        held = {v.token for v in self.viewers} - self.rejected.keys()
-        usable = self.token is not None and self.token not in self.rejected
-        if usable and (self.token in held or not self.viewers):
-            return self.token
-        return min(held) if held else None
-
-    def broadcast(self) -> None:
-        self.snapshot = self.state.message()
-        for viewer in tuple(self.viewers):
-            viewer.deliver(self.snapshot)
 
 
 class Relay:
