@@ -213,7 +213,7 @@ class LiveWidget {
     const minutes = Math.round(span / 60);
     this.root.querySelector("[data-chart-start]").textContent = `−${minutes} min`;
     this.root.querySelector("[data-chart-since]").textContent =
-      span < WINDOW_S ? `(collecting since ${this.clock(end - span)})` : "";
+      span < WINDOW_S ? `(collecting since ${this.clock(this.history[0][0])})` : "";
   }
 
   renderBadge() {
