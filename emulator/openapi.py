@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.openapi_common import ERRORS_SCHEMA
+from emulator.openapi_common import error_response as _error
+from emulator.openapi_common import query as _query
 from emulator.openapi_data import DATA_PATHS
 
-ERRORS = {
-    "type": "object",
-    "required": ["errors"],
-    "properties": {"errors": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
-}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
-    }
+ERRORS = ERRORS_SCHEMA
 
 
 STANDARD_ERRORS = {
@@ -121,16 +113,6 @@ SORT_PATTERN = (
 )
 
 INT64 = {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1}
-
-
-def _query(name: str, schema: dict[str, Any], description: str, required: bool = False):
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": schema,
-    }
 
 
 PATHS: dict[str, Any] = {

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.openapi_common import error_response as _error
+from emulator.openapi_common import query as _query
 from emulator.simulation import FIELDS, STATUS_NAMES
 from emulator.statistics import MAX_BUCKETS, TIMESPANS
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
-    }
-
 
 ERRORS = {
     "400": _error("Bad request: a parameter is outside its contract"),
@@ -26,16 +20,6 @@ ERRORS = {
 }
 UNIX_TIME = {"type": "number", "minimum": 0, "maximum": 253_402_214_400}
 PRODUCT_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
-
-
-def _query(name: str, schema: dict[str, Any], description: str, required: bool = False):
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": schema,
-    }
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
