@@ -154,9 +154,12 @@ class FakeUpstream:
             self.open.pop(ws, None)
 
     async def send(self, product_id: int, frame: dict[str, Any]) -> None:
-        for ws, pid in list(self.open.items()):
-            if pid == product_id:
-                await ws.send(json.dumps(frame))
+        async with asyncio.timeout(
+            5
+        ):  # a relay that stopped reading must fail the test, not hang it
+            for ws, pid in list(self.open.items()):
+                if pid == product_id:
+                    await ws.send(json.dumps(frame))
 
     def drop_all(self) -> None:
         """Cut every connection without a closing handshake, as a network failure does."""
