@@ -9,11 +9,13 @@ key holds a hash of the token, never the token.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
 
+from livefeed.metrics import METRICS
 from products.client import Forbidden, Unauthorized, UpstreamError, UpstreamUnavailable, get_product
 
 ALLOWED = 0
@@ -27,12 +29,36 @@ def _key(token: str, product_id: int) -> str:
     return f"livefeed:access:{digest}:{product_id}"
 
 
+# Checks in flight in this process: when a wall of displays reconnects at once (a deploy, a
+# network blip), concurrent sockets of one viewer and product share one upstream request.
+_in_flight: dict[str, asyncio.Future[int | None]] = {}
+
+
 async def check_access(token: str, product_id: int) -> int:
     """``ALLOWED`` or the close code to refuse the socket with."""
     key = _key(token, product_id)
     cached = await cache.aget(key)
     if cached is not None:
         return int(cached)
+    loop = asyncio.get_running_loop()
+    pending = _in_flight.get(key)
+    if pending is not None and pending.get_loop() is loop:
+        shared = await asyncio.shield(pending)
+        return shared if shared is not None else await _ask_upstream(token, product_id, key)
+    future: asyncio.Future[int | None] = loop.create_future()
+    _in_flight[key] = future
+    verdict = None
+    try:
+        verdict = await _ask_upstream(token, product_id, key)
+        return verdict
+    finally:
+        future.set_result(verdict)  # None if this check was cancelled: the others ask themselves
+        if _in_flight.get(key) is future:
+            del _in_flight[key]
+
+
+async def _ask_upstream(token: str, product_id: int, key: str) -> int:
+    METRICS.access_checks_total += 1
     try:
         await get_product(token, product_id)
         verdict = ALLOWED

@@ -18,6 +18,7 @@ class Metrics:
     frames_dropped_total: int = 0
     upstream_reconnects_total: int = 0
     upstream_auth_failures_total: int = 0
+    access_checks_total: int = 0
 
     def render(self) -> str:
         """Prometheus text exposition format 0.0.4."""
@@ -39,6 +40,7 @@ _HELP = {
     "frames_dropped_total": "Messages a slow browser skipped because a newer state replaced it.",
     "upstream_reconnects_total": "Upstream sockets that closed or failed and were retried.",
     "upstream_auth_failures_total": "Upstream sockets refused for a viewer's token (401/403).",
+    "access_checks_total": "Upstream requests asking whether a viewer may see a product.",
 }
 
 METRICS = Metrics()

@@ -175,3 +175,23 @@ async def test_a_joining_viewer_first_gets_the_recent_history_for_its_chart(
                 [1002, 3, 950.0, 330.0, 120.0],
             ]
             assert (await second.receive_json_from(timeout=3))["type"] == "state"
+
+
+async def test_a_burst_of_sockets_of_one_viewer_makes_one_upstream_access_check(
+    upstream, make_session, server, owner1_products
+):
+    import asyncio
+
+    from livefeed.metrics import METRICS
+    from tests.conftest import login_token
+
+    fresh = await asyncio.to_thread(login_token, server, "owner1@example.com", validity=3599)
+    key = make_session(fresh)
+    checks = METRICS.access_checks_total
+    browsers = [viewer(owner1_products[0], key) for _ in range(20)]
+    await asyncio.gather(*(b.connect() for b in browsers))
+    for browser in browsers:
+        assert (await next_message(browser))["type"] == "state"
+    assert METRICS.access_checks_total == checks + 1
+    for browser in browsers:
+        await browser.disconnect()
