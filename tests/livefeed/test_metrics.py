@@ -10,6 +10,7 @@ NAMES = [
     "livefeed_frames_dropped_total",
     "livefeed_upstream_reconnects_total",
     "livefeed_upstream_auth_failures_total",
+    "livefeed_access_checks_total",
 ]
 
 
