@@ -162,6 +162,7 @@ async def test_two_processes_each_hold_one_upstream_socket_per_product_and_deliv
         await eventually(lambda: all(b.close_code == 4401 for b in closed), timeout=5)
         assert {b.url.split("/")[2] for b in closed} == {f"127.0.0.1:{p}" for p in processes}
         assert all(b.close_code is None for b in browsers if b not in closed)
+        await get_channel_layer().flush()  # this test's groups, in its own Redis db
         await get_channel_layer().close_pools()
     finally:
         for task in tasks:
