@@ -56,6 +56,9 @@ def _fast_passwords() -> Iterator[None]:
 def django_db_setup(django_db_setup, django_db_blocker, _fast_passwords):
     from emulator.fleet import build_fleet
 
+    name = str(connections["default"].settings_dict["NAME"])
+    if "test" not in name:  # never seed (or later flush) a real database
+        raise RuntimeError(f"refusing to seed {name!r}: it is not a test database")
     with django_db_blocker.unblock():
         build_fleet(products=FLEET_SIZE, seed=FLEET_SEED)
 
@@ -223,3 +226,11 @@ def pytest_collection_modifyitems(config, items) -> None:
     open; any asyncio test after it would fail with "cannot be called from a running event loop".
     """
     items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
+    # pytest-django creates the test database only for tests that ask for the database; a test
+    # that only talks to the live server must count too, or the fleet would be seeded into the
+    # developer's own database.
+    for item in items:
+        if "server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "django_db"
+        ):
+            item.add_marker(pytest.mark.django_db)
