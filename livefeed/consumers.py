@@ -123,4 +123,5 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
+        # Straight to the ASGI send (what ``self.send`` ends in): the hot path of every frame.
+        await self.base_send({"type": "websocket.send", "text": text})

@@ -1,20 +1,54 @@
 """A viewer's outbox: a few state messages at most, and one heartbeat.
 
-Every state message carries the full merged state. A short queue (``LIVEFEED_VIEWER_QUEUE``,
-default 16 messages, 1.6 s at 10 frames/s) rides out a busy moment of the event loop without
-losing a frame; a viewer that falls further behind skips to the newest state: everything older
-is dropped (and counted), since the newest one holds every value anyway. So a slow browser
-costs a bounded amount of memory and never delays anybody else: the relay only ever calls the
-non-blocking ``put``.
+Every state message carries the full merged state. The common case costs no task switch: when
+nothing is queued or in flight, ``put`` starts the send at once, and under daphne that send
+completes without ever suspending (daphne hands the frame to Twisted and returns), so a frame
+reaches the socket inside the relay's own loop iteration. Only a send that really waits (a
+server with back-pressure) is handed, mid-flight, to the viewer's writer task; from then on
+states queue behind it. A short queue (``LIVEFEED_VIEWER_QUEUE``, default 16 messages, 1.6 s at
+10 frames/s) rides out a busy moment without losing a frame; a viewer that falls further
+behind skips to the newest state: everything older is dropped (and counted), since the newest
+one holds every value anyway. So a slow browser costs a bounded amount of memory and never
+delays anybody else: the relay only ever calls the non-blocking ``put``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import types
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any
 
 from livefeed.metrics import METRICS
+
+log = logging.getLogger(__name__)
+
+
+@types.coroutine
+def _finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> Generator[Any, Any, None]:
+    """Await the rest of ``coro``, which already ran up to its first suspension (``waiting``).
+
+    Lets the writer task take over a send that ``put`` started eagerly and that turned out to
+    wait: every later resumption (or cancellation) is forwarded to the original coroutine.
+    """
+    while True:
+        try:
+            resumed = yield waiting
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:  # cancellation: let the send clean up, then re-raise
+            try:
+                waiting = coro.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                waiting = coro.send(resumed)
+            except StopIteration:
+                return
 
 
 class Mailbox:
@@ -24,9 +58,14 @@ class Mailbox:
         self._states: deque[str] = deque()
         self._beat: str | None = None
         self._wake = asyncio.Event()
+        self._inflight: Generator[Any, Any, None] | None = None  # an eager send that waited
+        self._sending = False  # the writer task is inside a send
 
     def put(self, text: str) -> None:
-        """Queue a state; when the queue is full, drop everything older than this one."""
+        """Send now if the socket is free, else queue; a full queue drops everything older."""
+        if self._inflight is None and not self._sending and not self._states:
+            self._send_now(text)
+            return
         if len(self._states) >= self._limit:
             METRICS.frames_dropped_total += len(self._states)
             self._states.clear()
@@ -41,14 +80,41 @@ class Mailbox:
     def pending(self) -> int:
         return len(self._states) + (self._beat is not None)
 
+    def _send_now(self, text: str) -> None:
+        """Run the send up to its first suspension; if it suspends, the writer finishes it."""
+        coro = self._send(text)
+        try:
+            waiting = coro.send(None)  # type: ignore[attr-defined]
+        except StopIteration:
+            METRICS.frames_out_total += 1
+            return
+        except Exception as exc:  # the socket is going away; its disconnect cleans up
+            log.debug("sending to a viewer failed: %s", type(exc).__name__)
+            return
+        self._inflight = _finish(coro, waiting)  # type: ignore[arg-type]
+        self._wake.set()
+
     async def run(self) -> None:
         """Send until cancelled; run as the viewer's one writer task."""
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._states:
-                await self._send(self._states.popleft())
-                METRICS.frames_out_total += 1
-            beat, self._beat = self._beat, None
-            if beat is not None:
-                await self._send(beat)
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                self._sending = True
+                try:
+                    if self._inflight is not None:
+                        await self._inflight
+                        self._inflight = None
+                        METRICS.frames_out_total += 1
+                    while self._states:
+                        await self._send(self._states.popleft())
+                        METRICS.frames_out_total += 1
+                    beat, self._beat = self._beat, None
+                    if beat is not None:
+                        await self._send(beat)
+                finally:
+                    self._sending = False
+        finally:
+            if self._inflight is not None:  # cancelled before an eager send finished
+                self._inflight.close()
+                self._inflight = None

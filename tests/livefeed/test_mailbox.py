@@ -97,3 +97,27 @@ async def test_a_heartbeat_never_replaces_a_pending_state():
     await _until(lambda: len(browser.received) == 2)
     assert browser.received == ["state", "beat"]
     await _stop(tasks)
+
+
+async def test_a_free_viewer_gets_its_state_at_once_without_waiting_for_its_writer():
+    browser = Browser()
+    box = Mailbox(browser.send)
+    box.put("state-0")
+    box.put("state-1")
+    assert browser.received == ["state-0", "state-1"]
+    assert box.pending == 0
+
+
+async def test_a_stalled_send_keeps_its_place_ahead_of_later_states():
+    browser = Browser(stalled=True)
+    box = Mailbox(browser.send)
+    tasks = await _running(box)
+    box.put("state-0")  # starts at once, then waits on the stalled socket
+    box.put("state-1")
+    await asyncio.sleep(0)
+    box.put("state-2")
+    assert browser.received == []
+    browser.flowing.set()
+    await _until(lambda: len(browser.received) == 3)
+    assert browser.received == ["state-0", "state-1", "state-2"]
+    await _stop(tasks)
