@@ -3,6 +3,12 @@
 One upstream socket per product like ours, but every frame goes through one channel-layer
 ``group_send`` to every viewer's consumer: the design a probe found losing frames and lagging
 at 500 viewers x 10 frames/s. Serve with ``daphne bench._naive_livefeed:application``.
+
+Also the daphne floor (``daphne bench._naive_livefeed:floor_application``): the least any relay
+served by daphne can do per message. A bare ASGI app, no Channels, no session, no parsing: each
+upstream frame is passed as received to the raw ASGI ``send`` of every viewer of its product.
+Whatever latency it shows over the bare ``websockets`` server is the cost of the server stack
+(daphne, autobahn, Twisted), not of the live feed's code.
 """
 
 from __future__ import annotations
@@ -47,6 +53,36 @@ class NaiveConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(f"product-{self.product_id}", self.channel_name)
+
+
+_floor_viewers: dict[int, set] = {}
+_floor_upstreams: dict[int, asyncio.Task[None]] = {}
+
+
+async def _floor_relay(product_id: int) -> None:
+    url = f"{settings.VOLTSTORAGE_SOCKET_URL}?productId={product_id}&token=floor"
+    async with connect(url) as ws:
+        async for raw in ws:
+            for send in tuple(_floor_viewers[product_id]):
+                await send({"type": "websocket.send", "text": raw})
+
+
+async def floor_application(scope: dict, receive, send) -> None:
+    """Raw ASGI: accept, join the product's viewers, and leave on disconnect."""
+    if scope["type"] != "websocket":
+        return
+    product_id = int(scope["path"].strip("/").split("/")[-1])
+    await receive()  # websocket.connect
+    await send({"type": "websocket.accept"})
+    viewers = _floor_viewers.setdefault(product_id, set())
+    viewers.add(send)
+    if product_id not in _floor_upstreams:
+        _floor_upstreams[product_id] = asyncio.create_task(_floor_relay(product_id))
+    try:
+        while (await receive())["type"] != "websocket.disconnect":
+            pass
+    finally:
+        viewers.discard(send)
 
 
 application = ProtocolTypeRouter(

@@ -7,17 +7,29 @@ Arms (same frame source, same client harness, same machine, one after the other)
          per product, serialise once, hand to in-process consumers) -> clients, signed in.
   naive  fake upstream -> daphne running ``bench/_naive_livefeed.py`` (one channel-layer
          ``group_send`` per frame to every viewer) -> clients.
+  floor  fake upstream -> daphne running a bare ASGI app that passes each frame unparsed to
+         every viewer's raw ASGI ``send`` (no Channels, no session): the least any relay
+         served by daphne can cost, so ``floor / bare`` is the server stack's own share.
 
 The frame source is a fake upstream at R Hz, not the emulator: the emulator sends about one
 frame a second, and the target is stated for 10 frames/s. Every frame carries a sequence number
 and its send time; clients count sequence numbers (delivered = unique frames received / frames
 sent x viewers) and measure latency from the upstream's send to the client's receipt.
 
+Fairness: the clients are the same code in the same two processes of their own for every arm
+(never inside a server process), and every arm's latency is measured the same way: from the
+frame source's ``time.time()`` right before it writes the frame to the client's receipt. The
+machine is shared, so one run says little: ``--repeat`` runs the arms in turn that many times
+and the verdict compares medians. Each arm also reports the server side's CPU time per
+delivered message (bare: its one process; ours and naive: daphne plus the frame source),
+measured while frames flow: it shows where a latency gap comes from.
+
 Target (issue 6): ours delivers every frame, p99 within 1.5x the bare ceiling's p99, exactly
 P upstream sockets. Defaults are the issue's figures (500 viewers, 50 products, 10 frames/s);
 on a small shared machine pass smaller ones, e.g. ``--viewers 200 --products 20``.
 
 Run: .venv/bin/python bench/bench_livefeed.py [--viewers N] [--products P] [--rate R] [--seconds S]
+     [--repeat K] [--arms bare,ours,naive]
 """
 
 from __future__ import annotations
@@ -37,7 +49,12 @@ from urllib.parse import parse_qs, urlparse
 
 from _setup import ROOT, setup_django
 
-PORTS = {"source": 8360, "ours": 8361, "naive": 8362, "bare": 8363}
+PORTS = {"source": 8360, "ours": 8361, "naive": 8362, "bare": 8363, "floor": 8364}
+APPS = {
+    "ours": "dashboard.asgi:application",
+    "naive": "bench._naive_livefeed:application",
+    "floor": "bench._naive_livefeed:floor_application",
+}
 CLIENT_PROCESSES = 2
 
 
@@ -145,6 +162,18 @@ def _wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (Linux /proc; NaN elsewhere)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
     ctx = mp.get_context("fork")
     ticks = int(args.seconds * args.rate)
@@ -169,10 +198,9 @@ def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
         base = f"ws://127.0.0.1:{PORTS['bare']}"
     else:
         _wait_port(PORTS["source"])
-        app = "dashboard.asgi" if name == "ours" else "bench._naive_livefeed"
         daphne = str(Path(sys.executable).with_name("daphne"))
         server = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(PORTS[name]), f"{app}:application"],
+            [daphne, "-b", "127.0.0.1", "-p", str(PORTS[name]), APPS[name]],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -195,9 +223,14 @@ def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
     connected = sum(ready.get(timeout=120) for _ in workers)
     start_at.value = time.time() + 1.5  # every viewer has its first state before frame 0
     stop_at.value = start_at.value + args.seconds + 3.0  # drain time for late frames
+    server_pids = [source.pid] + ([server.pid] if server is not None else [])
+    time.sleep(max(0.0, start_at.value - time.time()))
+    cpu_before = _cpu_seconds(server_pids)
     counts, latencies, failures = [], [], 0
-    for _ in workers:
+    for n, _ in enumerate(workers):
         c, lat, f = results.get(timeout=args.seconds + 120)
+        if n == 0:
+            cpu_used = _cpu_seconds(server_pids) - cpu_before
         counts += c
         latencies += lat
         failures += f
@@ -220,6 +253,7 @@ def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
         "max": latencies[-1] * 1000 if latencies else float("nan"),
         "upstream": upstream if name != "bare" else None,
         "mean": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+        "cpu_us": cpu_used / max(1, len(latencies)) * 1e6,
     }
 
 
@@ -229,7 +263,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--rate", type=float, default=10.0, help="frames per second per product")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--arms", default="bare,ours,naive")
+    parser.add_argument("--arms", default="bare,floor,ours,naive")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of every arm, in turn")
     args = parser.parse_args()
 
     tmp = setup_django(products=max(args.products, 10))
@@ -262,31 +297,58 @@ def main() -> None:
         f"({args.viewers * args.rate:g} messages/s to browsers); frame source: a fake "
         f"{args.rate:g} Hz upstream (the emulator sends ~1 frame/s); {os.cpu_count()} CPUs, shared"
     )
-    results = {}
-    for name in args.arms.split(","):
-        results[name] = r = run_arm(name, args, env, headers)
-        sockets = "-" if r["upstream"] is None else str(r["upstream"])
-        print(
-            f"  {name:6s} connected {r['connected']:4d}  delivered {r['delivered'] * 100:7.2f} %  "
-            f"p50 {r['p50']:8.1f} ms  p99 {r['p99']:8.1f} ms  max {r['max']:8.1f} ms  "
-            f"upstream sockets {sockets}"
-        )
-    if "bare" in results and "ours" in results:
-        ours, bare = results["ours"], results["bare"]
+    runs: dict[str, list[dict]] = {name: [] for name in args.arms.split(",")}
+    for k in range(args.repeat):
+        for name in runs:
+            runs[name].append(r := run_arm(name, args, env, headers))
+            sockets = "-" if r["upstream"] is None else str(r["upstream"])
+            print(
+                f"  run {k + 1} {name:6s} connected {r['connected']:4d}  "
+                f"delivered {r['delivered'] * 100:7.2f} %  p50 {r['p50']:8.1f} ms  "
+                f"p99 {r['p99']:8.1f} ms  max {r['max']:8.1f} ms  "
+                f"server CPU {r['cpu_us']:6.1f} us/msg  upstream sockets {sockets}",
+                flush=True,
+            )
+    med = {
+        name: {key: statistics.median(r[key] for r in rs) for key in ("p99", "cpu_us")}
+        | {
+            "delivered": min(r["delivered"] for r in rs),
+            "upstream": {r["upstream"] for r in rs},
+        }
+        for name, rs in runs.items()
+    }
+    if "bare" in med and "ours" in med:
+        ours, bare = med["ours"], med["bare"]
         ratio = ours["p99"] / bare["p99"]
+        per_run = [o["p99"] / b["p99"] for o, b in zip(runs["ours"], runs["bare"], strict=True)]
         every = ours["delivered"] >= 0.9999
-        exact = ours["upstream"] == args.products
+        exact = ours["upstream"] == {args.products}
         print(
-            f"ours p99 / bare p99 = {ratio:.2f}x "
-            f"(target <= 1.5x: {'OK' if ratio <= 1.5 else 'OVER'}); "
-            f"every frame delivered: {'yes' if every else 'NO'}; "
+            f"median p99: bare {bare['p99']:.1f} ms, ours {ours['p99']:.1f} ms -> "
+            f"ours / bare = {ratio:.2f}x (per run {min(per_run):.2f}-{max(per_run):.2f}x; "
+            f"target <= 1.5x: {'OK' if ratio <= 1.5 else 'OVER'}); "
+            f"every frame delivered in every run: {'yes' if every else 'NO'}; "
             f"upstream sockets == {args.products}: {'yes' if exact else 'NO'}"
         )
-    if "naive" in results and "ours" in results:
-        naive, ours = results["naive"], results["ours"]
         print(
-            f"naive per-viewer group_send: delivered {naive['delivered'] * 100:.2f} % vs ours "
-            f"{ours['delivered'] * 100:.2f} %; p99 {naive['p99'] / ours['p99']:.1f}x ours"
+            f"server CPU per delivered message (median): bare {bare['cpu_us']:.1f} us, "
+            f"ours {ours['cpu_us']:.1f} us ({ours['cpu_us'] / bare['cpu_us']:.1f}x)"
+        )
+    if "floor" in med and "bare" in med:
+        floor, bare = med["floor"], med["bare"]
+        print(
+            f"daphne floor (raw ASGI send, nothing else): median p99 {floor['p99']:.1f} ms = "
+            f"{floor['p99'] / bare['p99']:.2f}x bare, server CPU {floor['cpu_us']:.1f} us/msg"
+            + (f"; ours = {med['ours']['p99'] / floor['p99']:.2f}x floor" if "ours" in med else "")
+        )
+    if "naive" in med and "ours" in med:
+        naive, ours = med["naive"], med["ours"]
+        lag = naive["p99"] / ours["p99"]
+        cost = naive["cpu_us"] / ours["cpu_us"]
+        print(
+            f"naive per-viewer group_send: delivered {naive['delivered'] * 100:.2f} % (worst run) "
+            f"vs ours {ours['delivered'] * 100:.2f} %; median p99 {lag:.1f}x ours; "
+            f"server CPU {cost:.1f}x ours per message"
         )
 
 
