@@ -8,8 +8,10 @@ Two upstreams, both the emulator (one daphne process serves dashboard and emulat
 ``make demo``):
 - direct: the emulator's CPU work shares the machine with the dashboard, so on a small box 20
   concurrent loads queue on the CPU, not on the code;
-- with 100 ms network latency (a small proxy in front of the emulator, as a real cloud API is
-  far away): shows whether upstream calls overlap or serialise the server.
+- with 100 ms network latency (as a real cloud API is far away): the emulator in a daphne
+  process of its own and a small proxy in front of it, in a third process, so that neither the
+  proxy's nor the emulator's CPU is counted as the dashboard's (they are different servers in
+  production). Shows whether upstream calls overlap or serialise the server.
 
 Run: .venv/bin/python bench/bench_fleet.py
 (BENCH_SETTINGS=<module> runs the servers with other settings, e.g. to compare middleware.)
@@ -73,7 +75,7 @@ def _serve(port: int, upstream: str, db_url: str, log: Path) -> subprocess.Popen
     raise RuntimeError(f"daphne did not start:\n{log.read_text()}")
 
 
-async def _latency_proxy(target_port: int, delay: float) -> tuple[asyncio.AbstractServer, int]:
+async def _latency_proxy(target_port: int, delay: float, port: int = 0) -> asyncio.AbstractServer:
     """A TCP proxy that holds every new request ``delay`` seconds before passing it on."""
 
     async def pipe(reader, writer, first: bool) -> None:
@@ -100,8 +102,33 @@ async def _latency_proxy(target_port: int, delay: float) -> tuple[asyncio.Abstra
             pipe(client_reader, up_writer, True), pipe(up_reader, client_writer, False)
         )
 
-    server = await asyncio.start_server(handle_quietly, "127.0.0.1", 0)
-    return server, server.sockets[0].getsockname()[1]
+    return await asyncio.start_server(handle_quietly, "127.0.0.1", port)
+
+
+def _proxy_main(target_port: int, delay: float, port: int) -> None:
+    async def run() -> None:
+        server = await _latency_proxy(target_port, delay, port)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(run())
+
+
+def _serve_proxy(target_port: int, delay: float) -> tuple[subprocess.Popen, int]:
+    """The proxy in a process of its own: its CPU is neither the load generator's nor the
+    servers' (a real network delays packets without burning anyone's CPU)."""
+    port = _free_port()
+    args = ["--proxy", str(target_port), str(delay), str(port)]
+    process = subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("latency proxy did not start")
 
 
 async def _signed_in(base: str) -> httpx.AsyncClient:
@@ -199,17 +226,16 @@ async def _with_proxy(db_url: str, tmp: Path) -> None:
     emulator = _serve(
         emulator_port, f"http://127.0.0.1:{emulator_port}/rest", db_url, tmp / "e.log"
     )
-    proxy, proxy_port = await _latency_proxy(emulator_port, LATENCY)
+    proxy, proxy_port = _serve_proxy(emulator_port, LATENCY)
     dash_port = _free_port()
     dashboard = _serve(dash_port, f"http://127.0.0.1:{proxy_port}/rest", db_url, tmp / "d.log")
     try:
         await _run_latency(dash_port, proxy_port, LATENCY)
     finally:
-        dashboard.terminate()
-        emulator.terminate()
-        proxy.close()
-        dashboard.wait(10)
-        emulator.wait(10)
+        for process in (dashboard, emulator, proxy):
+            process.terminate()
+        for process in (dashboard, emulator, proxy):
+            process.wait(10)
 
 
 def main() -> None:
@@ -227,4 +253,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--proxy"]:
+        _proxy_main(int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+    else:
+        main()

@@ -18,6 +18,7 @@ from django.shortcuts import render
 from dashboard import fleet_snapshot
 from dashboard.auth import signin_required
 from dashboard.fleet_params import INSTALLED, PAGE_SIZES, STATES, FleetQuery
+from dashboard.fleet_rows import rows_html
 from dashboard.fleet_summary import Row, Summary, Tiles, select
 from products import client
 from products.client import (
@@ -229,6 +230,7 @@ def _context(
     return {
         "query": query,
         "rows": rows,
+        "rows_html": rows_html(rows),
         "result": result,
         "first": first,
         "last": first + len(rows) - 1 if rows else 0,

@@ -24,7 +24,7 @@ from emulator.params import (
     get_int_list,
     visible_products,
 )
-from emulator.serializers import product_json
+from emulator.serializers import products_json
 
 BAD_CREDENTIALS = "invalid e-mail or password"
 
@@ -134,12 +134,11 @@ def products(request: HttpRequest, user: User) -> HttpResponse:
         qs = qs.filter(pk__in=ids)
 
     total = qs.count()
-    page_qs = qs.select_related("type", "group", "group__owner").prefetch_related("components")
-    page_qs = page_qs.order_by(*order)
+    page_qs = qs.order_by(*order)
     if count is not None:
         start = (page - 1) * count
         page_qs = page_qs[start : start + count]
-    response = JsonResponse([product_json(p) for p in page_qs], safe=False)
+    response = JsonResponse(products_json(page_qs), safe=False)
     response["X-Total-Count"] = str(total)
     response["Access-Control-Expose-Headers"] = "X-Total-Count"
     return response

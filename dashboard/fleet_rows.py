@@ -1,0 +1,58 @@
+"""The fleet table's body as one string, built in Python instead of the template engine.
+
+A page of 100 rows is eight cells each plus error badges: through Django's template engine
+that is several thousand variable lookups, filter calls and ``localize`` calls per page, the
+largest CPU cost of the overview. The markup here is exactly what the template's row loop
+printed, escaped with the same rules (``html.escape`` with quotes, as Django's autoescape).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from dashboard.fleet import FleetRow
+
+
+def _errors(row: FleetRow) -> str:
+    if not row.errors:
+        return '<span class="muted">—</span>'
+    return "".join(
+        f'<span class="badge badge--{escape(e.severity)}" title="{escape(e.explanation)}"'
+        f' data-code="{escape(e.code)}">{escape(e.name)}</span>'
+        for e in row.errors
+    )
+
+
+def row_html(r: FleetRow) -> str:
+    """One ``<tr>`` of the fleet table (ids printed plainly, as the template did)."""
+    owner = escape(r.owner)
+    if r.customer:
+        owner += f'<span class="sub">{escape(r.customer)}</span>'
+    installed = (
+        escape(r.installed)
+        if r.installed
+        else '<span class="badge badge--muted">not installed</span>'
+    )
+    return (
+        f'<tr data-product-id="{r.id}">\n'
+        f'<td data-label="Serial number"><a class="row-link" href="{escape(r.link)}">'
+        f"{escape(r.serial)}</a></td>\n"
+        f'<td data-label="Type" class="nowrap">{escape(r.type)}</td>\n'
+        f'<td data-label="Group">{escape(r.group)}</td>\n'
+        f'<td data-label="Owner"><span>{owner}</span></td>\n'
+        f'<td data-label="Installed" class="nowrap">{installed}</td>\n'
+        f'<td data-label="Hardware">{escape(r.hardware)}</td>\n'
+        f'<td data-label="Status"><span class="status status--{escape(r.status)}">'
+        f"{escape(r.status_text)}</span></td>\n"
+        f'<td data-label="Errors"><div class="badges">{_errors(r)}</div></td>\n'
+        "</tr>\n"
+    )
+
+
+def rows_html(rows: list[FleetRow]) -> SafeString:
+    """The table body's rows, every value escaped here (so safe to print unescaped)."""
+    return mark_safe("".join(row_html(r) for r in rows))
