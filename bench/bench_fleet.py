@@ -105,20 +105,66 @@ async def _latency_proxy(target_port: int, delay: float, port: int = 0) -> async
     return await asyncio.start_server(handle_quietly, "127.0.0.1", port)
 
 
-def _proxy_main(target_port: int, delay: float, port: int) -> None:
+def _proxy_main(kind: str, target_port: int, delay: float, port: int) -> None:
     async def run() -> None:
-        server = await _latency_proxy(target_port, delay, port)
+        start = _replay_server if kind == "--replay" else _latency_proxy
+        server = await start(target_port, delay, port)
         async with server:
             await server.serve_forever()
 
     asyncio.run(run())
 
 
-def _serve_proxy(target_port: int, delay: float) -> tuple[subprocess.Popen, int]:
+async def _replay_server(target_port: int, delay: float, port: int) -> asyncio.AbstractServer:
+    """An upstream that costs (almost) no CPU: each distinct request (method, path and query,
+    Authorization, body) is asked of the emulator once, then its answer is replayed after
+    ``delay`` seconds. It measures the dashboard alone, as against a cloud API whose CPU is not
+    on our machine; the emulator answers every page in a few ms of Python of its own."""
+    upstream = httpx.AsyncClient(base_url=f"http://127.0.0.1:{target_port}", timeout=120)
+    answers: dict[tuple[str, str, str, bytes], bytes] = {}
+
+    async def answer(method: str, target: str, auth: str, body: bytes) -> bytes:
+        key = (method, target, auth, body)
+        if key not in answers:
+            headers = {"Authorization": auth} if auth else {}
+            if body:
+                headers["Content-Type"] = "application/json"
+            r = await upstream.request(method, target, content=body or None, headers=headers)
+            head = f"HTTP/1.1 {r.status_code} {r.reason_phrase}\r\n"
+            for name in ("Content-Type", "X-Total-Count", "Access-Control-Expose-Headers"):
+                if name in r.headers:
+                    head += f"{name}: {r.headers[name]}\r\n"
+            head += f"Content-Length: {len(r.content)}\r\n\r\n"
+            answers[key] = head.encode() + r.content
+        return answers[key]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                method, target, _ = line.decode().split(" ", 2)
+                headers = {}
+                while (h := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = h.decode().partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length", 0)))
+                await asyncio.sleep(delay)
+                writer.write(await answer(method, target, headers.get("authorization", ""), body))
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", port)
+
+
+def _serve_proxy(
+    target_port: int, delay: float, kind: str = "--proxy"
+) -> tuple[subprocess.Popen, int]:
     """The proxy in a process of its own: its CPU is neither the load generator's nor the
     servers' (a real network delays packets without burning anyone's CPU)."""
     port = _free_port()
-    args = ["--proxy", str(target_port), str(delay), str(port)]
+    args = [kind, str(target_port), str(delay), str(port)]
     process = subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -221,16 +267,23 @@ async def _run_latency(port: int, proxy_port: int, delay: float) -> None:
     )
 
 
-async def _with_proxy(db_url: str, tmp: Path) -> None:
+async def _with_proxy(db_url: str, tmp: Path, kind: str = "--proxy") -> None:
     emulator_port = _free_port()
     emulator = _serve(
         emulator_port, f"http://127.0.0.1:{emulator_port}/rest", db_url, tmp / "e.log"
     )
-    proxy, proxy_port = _serve_proxy(emulator_port, LATENCY)
+    proxy, proxy_port = _serve_proxy(emulator_port, LATENCY, kind)
     dash_port = _free_port()
     dashboard = _serve(dash_port, f"http://127.0.0.1:{proxy_port}/rest", db_url, tmp / "d.log")
     try:
-        await _run_latency(dash_port, proxy_port, LATENCY)
+        if kind == "--replay":
+            await _measure(
+                f"dashboard alone: upstream {LATENCY * 1000:.0f} ms away, answers replayed",
+                f"http://127.0.0.1:{dash_port}",
+                f"http://127.0.0.1:{proxy_port}/rest",
+            )
+        else:
+            await _run_latency(dash_port, proxy_port, LATENCY)
     finally:
         for process in (dashboard, emulator, proxy):
             process.terminate()
@@ -250,10 +303,11 @@ def main() -> None:
         process.terminate()
         process.wait(10)
     asyncio.run(_with_proxy(db_url, tmp))
+    asyncio.run(_with_proxy(db_url, tmp, "--replay"))
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--proxy"]:
-        _proxy_main(int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+    if sys.argv[1:2] in (["--proxy"], ["--replay"]):
+        _proxy_main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
     else:
         main()
