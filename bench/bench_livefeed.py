@@ -10,6 +10,9 @@ Arms (same frame source, same client harness, same machine, one after the other)
   floor  fake upstream -> daphne running a bare ASGI app that passes each frame unparsed to
          every viewer's raw ASGI ``send`` (no Channels, no session): the least any relay
          served by daphne can cost, so ``floor / bare`` is the server stack's own share.
+  hop    fake upstream -> a bare ``websockets`` relay process (one upstream socket per product,
+         ``broadcast`` of each frame as received) -> clients: the cost of the extra hop and
+         process alone, with the cheapest server stack there is.
 
 The frame source is a fake upstream at R Hz, not the emulator: the emulator sends about one
 frame a second, and the target is stated for 10 frames/s. Every frame carries a sequence number
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import multiprocessing as mp
@@ -49,7 +53,7 @@ from urllib.parse import parse_qs, urlparse
 
 from _setup import ROOT, setup_django
 
-PORTS = {"source": 8360, "ours": 8361, "naive": 8362, "bare": 8363, "floor": 8364}
+PORTS = {"source": 8360, "ours": 8361, "naive": 8362, "bare": 8363, "floor": 8364, "hop": 8365}
 APPS = {
     "ours": "dashboard.asgi:application",
     "naive": "bench._naive_livefeed:application",
@@ -61,6 +65,7 @@ CLIENT_PROCESSES = 2
 # -- the frame source (a process of its own) ---------------------------------------------------
 def run_source(port: int, products: int, rate: float, ticks: int, start_at, connections) -> None:
     """Fake upstream socket: full first frame on connect, then ``ticks`` frames per product."""
+    gc.freeze()  # see run_clients
     from websockets.asyncio.server import broadcast, serve
 
     logging.getLogger("websockets").setLevel(logging.WARNING)
@@ -102,8 +107,46 @@ def run_source(port: int, products: int, rate: float, ticks: int, start_at, conn
     asyncio.run(main())
 
 
+# -- the cheapest possible relay (a process of its own, for the "hop" arm) -------------------
+def run_hop(port: int, upstream_port: int) -> None:
+    """A bare ``websockets`` relay: one upstream socket per product, frames broadcast as-is."""
+    gc.freeze()  # see run_clients
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import broadcast, serve
+
+    logging.getLogger("websockets").setLevel(logging.WARNING)
+
+    async def main() -> None:
+        viewers: dict[int, set] = {}
+        upstreams: dict[int, asyncio.Task[None]] = {}
+
+        async def relay(pid: int) -> None:
+            url = f"ws://127.0.0.1:{upstream_port}/data/socket?productId={pid}&token=hop"
+            async with connect(url, compression=None) as ws:
+                async for raw in ws:
+                    broadcast(viewers[pid], raw)
+
+        async def handler(ws) -> None:
+            pid = int(ws.request.path.strip("/").split("/")[-1])
+            viewers.setdefault(pid, set()).add(ws)
+            if pid not in upstreams:
+                upstreams[pid] = asyncio.create_task(relay(pid))
+            try:
+                await ws.wait_closed()
+            finally:
+                viewers[pid].discard(ws)
+
+        async with serve(handler, "127.0.0.1", port, compression=None):
+            await asyncio.sleep(3600)
+
+    asyncio.run(main())
+
+
 # -- the clients (two processes, the same harness for every arm) -------------------------------
 def run_clients(urls, headers, ticks, ready, stop_at, results) -> None:
+    # A forked child inherits the parent's heap (Django, the seeded fleet): one full GC pass
+    # over it stalled a client 80-130 ms at a random moment of any arm. Never scan it here.
+    gc.freeze()
     from websockets.asyncio.client import connect
 
     logging.getLogger("websockets").setLevel(logging.WARNING)
@@ -193,7 +236,13 @@ def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
     )
     source.start()
     server = None
-    if name == "bare":
+    if name == "hop":
+        _wait_port(PORTS["source"])
+        server = ctx.Process(target=run_hop, args=(PORTS["hop"], PORTS["source"]), daemon=True)
+        server.start()
+        _wait_port(PORTS["hop"])
+        base = f"ws://127.0.0.1:{PORTS['hop']}"
+    elif name == "bare":
         _wait_port(PORTS["bare"])
         base = f"ws://127.0.0.1:{PORTS['bare']}"
     else:
@@ -237,9 +286,12 @@ def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
     upstream = connections.value
     for w in workers:
         w.join(10)
-    if server is not None:
+    if isinstance(server, subprocess.Popen):
         server.terminate()
         server.wait(10)
+    elif server is not None:
+        server.terminate()
+        server.join(10)
     source.terminate()
     source.join(10)
     latencies.sort()
@@ -340,6 +392,12 @@ def main() -> None:
             f"daphne floor (raw ASGI send, nothing else): median p99 {floor['p99']:.1f} ms = "
             f"{floor['p99'] / bare['p99']:.2f}x bare, server CPU {floor['cpu_us']:.1f} us/msg"
             + (f"; ours = {med['ours']['p99'] / floor['p99']:.2f}x floor" if "ours" in med else "")
+        )
+    if "hop" in med and "bare" in med:
+        hop, bare = med["hop"], med["bare"]
+        print(
+            f"bare websockets relay (the extra hop alone): median p99 {hop['p99']:.1f} ms = "
+            f"{hop['p99'] / bare['p99']:.2f}x bare, server CPU {hop['cpu_us']:.1f} us/msg"
         )
     if "naive" in med and "ours" in med:
         naive, ours = med["naive"], med["ours"]

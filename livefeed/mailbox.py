@@ -59,6 +59,7 @@ class Mailbox:
         self._beat: str | None = None
         self._wake = asyncio.Event()
         self._inflight: Generator[Any, Any, None] | None = None  # an eager send that waited
+        self._inflight_state = True  # it carries a state (counted in frames out), not a beat
         self._sending = False  # the writer task is inside a send
 
     def put(self, text: str) -> None:
@@ -73,6 +74,10 @@ class Mailbox:
         self._wake.set()
 
     def put_heartbeat(self, text: str) -> None:
+        """Send now if the socket is free, else after the pending states (replaces older beats)."""
+        if self._inflight is None and not self._sending and not self._states:
+            self._send_now(text, state=False)
+            return
         self._beat = text
         self._wake.set()
 
@@ -80,18 +85,19 @@ class Mailbox:
     def pending(self) -> int:
         return len(self._states) + (self._beat is not None)
 
-    def _send_now(self, text: str) -> None:
+    def _send_now(self, text: str, state: bool = True) -> None:
         """Run the send up to its first suspension; if it suspends, the writer finishes it."""
         coro = self._send(text)
         try:
             waiting = coro.send(None)  # type: ignore[attr-defined]
         except StopIteration:
-            METRICS.frames_out_total += 1
+            METRICS.frames_out_total += state
             return
         except Exception as exc:  # the socket is going away; its disconnect cleans up
             log.debug("sending to a viewer failed: %s", type(exc).__name__)
             return
         self._inflight = _finish(coro, waiting)  # type: ignore[arg-type]
+        self._inflight_state = state
         self._wake.set()
 
     async def run(self) -> None:
@@ -105,7 +111,7 @@ class Mailbox:
                     if self._inflight is not None:
                         await self._inflight
                         self._inflight = None
-                        METRICS.frames_out_total += 1
+                        METRICS.frames_out_total += self._inflight_state
                     while self._states:
                         await self._send(self._states.popleft())
                         METRICS.frames_out_total += 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import random
 import time
@@ -249,6 +250,24 @@ class Relay:
 
 
 _relays: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay] = weakref.WeakKeyDictionary()
+_heap_frozen = False
+
+
+def _freeze_heap() -> None:
+    """Once per process, when the first live viewer arrives: exempt the loaded app from GC.
+
+    The relay allocates per frame, so the cycle collector runs often, and every full pass
+    walked the whole heap of Django, Twisted and friends: 100-130 ms stalls in the middle of a
+    fan-out (~5 per 10 s at 500 viewers in the benchmark), which made its p99. Frozen, a full
+    pass walks only what came later (mostly the open connections): 30-80 ms there. Frozen
+    objects are never scanned again (nor freed: modules and classes, which live as long as
+    the process anyway); everything created later is collected as before.
+    """
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def get_relay() -> Relay:
@@ -257,4 +276,5 @@ def get_relay() -> Relay:
     relay = _relays.get(loop)
     if relay is None:
         relay = _relays[loop] = Relay()
+        _freeze_heap()
     return relay

@@ -121,3 +121,12 @@ async def test_a_stalled_send_keeps_its_place_ahead_of_later_states():
     await _until(lambda: len(browser.received) == 3)
     assert browser.received == ["state-0", "state-1", "state-2"]
     await _stop(tasks)
+
+
+async def test_a_heartbeat_to_a_free_viewer_goes_out_at_once_and_is_not_counted_as_a_frame():
+    browser = Browser()
+    box = Mailbox(browser.send)
+    sent = METRICS.frames_out_total
+    box.put_heartbeat("beat")
+    assert browser.received == ["beat"]
+    assert METRICS.frames_out_total == sent
