@@ -315,7 +315,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--rate", type=float, default=10.0, help="frames per second per product")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--arms", default="bare,floor,ours,naive")
+    parser.add_argument("--arms", default="bare,hop,floor,ours,naive")
     parser.add_argument("--repeat", type=int, default=3, help="runs of every arm, in turn")
     args = parser.parse_args()
 
