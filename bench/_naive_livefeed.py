@@ -14,6 +14,7 @@ Whatever latency it shows over the bare ``websockets`` server is the cost of the
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
@@ -74,6 +75,9 @@ async def floor_application(scope: dict, receive, send) -> None:
     product_id = int(scope["path"].strip("/").split("/")[-1])
     await receive()  # websocket.connect
     await send({"type": "websocket.accept"})
+    if not _floor_viewers:  # like the live feed's relay: keep the loaded app out of the GC
+        gc.collect()
+        gc.freeze()
     viewers = _floor_viewers.setdefault(product_id, set())
     viewers.add(send)
     if product_id not in _floor_upstreams:
