@@ -22,19 +22,20 @@ def now(time_machine) -> float:
     return NOW
 
 
-def _auth(email: str) -> dict[str, str]:
+def auth_header(email: str, now: float | None = None) -> dict[str, str]:
+    """Test-client kwargs carrying a fresh token of this demo account (issued at ``now``)."""
     user = User.objects.get(email=email)
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 3600, now=NOW)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 3600, now=now)}"}
 
 
 @pytest.fixture
 def fleet_auth(fleet, now) -> dict[str, str]:
-    return _auth("fleet@example.com")
+    return auth_header("fleet@example.com", NOW)
 
 
 @pytest.fixture
 def owner1_auth(fleet, now) -> dict[str, str]:
-    return _auth("owner1@example.com")
+    return auth_header("owner1@example.com", NOW)
 
 
 @pytest.fixture

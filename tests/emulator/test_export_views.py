@@ -18,6 +18,7 @@ from emulator.export_views import export as export_view
 from emulator.exporting import LABELS
 from emulator.models import Component, Product, User
 from emulator.simulation import FIELDS
+from tests.emulator.conftest import auth_header
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +27,15 @@ T0 = dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC).timestamp()
 T1 = T0 + 3600
 
 
+# Tokens issued at the real time: these tests do not freeze time (conftest's fixtures do).
 @pytest.fixture
 def fleet_auth(fleet):
-    user = User.objects.get(email="fleet@example.com")
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 3600)}"}
+    return auth_header("fleet@example.com")
 
 
 @pytest.fixture
 def owner1_auth(fleet):
-    user = User.objects.get(email="owner1@example.com")
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 3600)}"}
+    return auth_header("owner1@example.com")
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from emulator.auth import issue_token
 from emulator.models import Product, User
+from tests.emulator.conftest import auth_header
 
 pytestmark = pytest.mark.django_db
 
@@ -33,16 +33,15 @@ SAMPLE_KEYS = {
 }
 
 
+# Tokens issued at the real time: these tests do not freeze time (conftest's fixtures do).
 @pytest.fixture
 def fleet_auth(fleet):
-    user = User.objects.get(email="fleet@example.com")
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 3600)}"}
+    return auth_header("fleet@example.com")
 
 
 @pytest.fixture
 def owner1_auth(fleet):
-    user = User.objects.get(email="owner1@example.com")
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, 3600)}"}
+    return auth_header("owner1@example.com")
 
 
 def get(client: Client, auth: dict, **params):
