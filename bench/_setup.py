@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = ["dashboard.asgi:application"]
 
 
 def setup_django(products: int = 10_000, seed: int = 1) -> Path:
@@ -44,3 +45,36 @@ def median_ms(fn: Callable[[], object], runs: int = 30, warmup: int = 3) -> floa
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_daphne(port: int, env: dict[str, str], log: Path, timeout: float = 60):
+    """Start the whole app under daphne in its own process, as ``make demo`` does, and wait
+    until the emulator answers; ``env`` adds to (or overrides) this process's environment."""
+    import subprocess
+
+    import httpx
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *APP],
+        cwd=ROOT,
+        env={**os.environ, "PORT": str(port), **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/rest/openapi.json", timeout=2).is_success:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"daphne did not start:\n{log.read_text()}")

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _setup import ROOT, setup_django
+from _setup import ROOT, free_port, serve_daphne, setup_django
 
 PRODUCTS = 10_000
 RUNS = 25
@@ -39,40 +39,19 @@ TARGET_MS = 150.0
 TARGET_RATIO = 3.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(port: int, upstream: str, db_url: str, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        # unhashed static names, so no collectstatic is needed
-        "DJANGO_SETTINGS_MODULE": os.environ.get("BENCH_SETTINGS", "tests.server_settings"),
-        "DATABASE_URL": db_url,
-        "PORT": str(port),
-        "VOLTSTORAGE_API_URL": upstream,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
-    cmd = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(
-        [*cmd, "dashboard.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+    return serve_daphne(
+        port,
+        {
+            # unhashed static names, so no collectstatic is needed
+            "DJANGO_SETTINGS_MODULE": os.environ.get("BENCH_SETTINGS", "tests.server_settings"),
+            "DATABASE_URL": db_url,
+            "VOLTSTORAGE_API_URL": upstream,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        },
+        log,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/rest/openapi.json", timeout=2).is_success:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"daphne did not start:\n{log.read_text()}")
 
 
 async def _latency_proxy(target_port: int, delay: float, port: int = 0) -> asyncio.AbstractServer:
@@ -163,7 +142,7 @@ def _serve_proxy(
 ) -> tuple[subprocess.Popen, int]:
     """The proxy in a process of its own: its CPU is neither the load generator's nor the
     servers' (a real network delays packets without burning anyone's CPU)."""
-    port = _free_port()
+    port = free_port()
     args = [kind, str(target_port), str(delay), str(port)]
     process = subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT)
     deadline = time.monotonic() + 20
@@ -268,12 +247,12 @@ async def _run_latency(port: int, proxy_port: int, delay: float) -> None:
 
 
 async def _with_proxy(db_url: str, tmp: Path, kind: str = "--proxy") -> None:
-    emulator_port = _free_port()
+    emulator_port = free_port()
     emulator = _serve(
         emulator_port, f"http://127.0.0.1:{emulator_port}/rest", db_url, tmp / "e.log"
     )
     proxy, proxy_port = _serve_proxy(emulator_port, LATENCY, kind)
-    dash_port = _free_port()
+    dash_port = free_port()
     dashboard = _serve(dash_port, f"http://127.0.0.1:{proxy_port}/rest", db_url, tmp / "d.log")
     try:
         if kind == "--replay":
@@ -295,7 +274,7 @@ def main() -> None:
     tmp = setup_django(products=PRODUCTS)
     db_url = os.environ["DATABASE_URL"]
     print(f"fleet: {PRODUCTS} products, fleet@example.com sees all of them")
-    port = _free_port()
+    port = free_port()
     process = _serve(port, f"http://127.0.0.1:{port}/rest", db_url, tmp / "daphne.log")
     try:
         asyncio.run(_run(port))

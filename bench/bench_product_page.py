@@ -16,65 +16,25 @@ Run: .venv/bin/python bench/bench_product_page.py
 from __future__ import annotations
 
 import gzip
-import os
 import re
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import plotly
 import plotly.offline
-from _setup import ROOT, median_ms, setup_django
+from _setup import ROOT, free_port, median_ms, serve_daphne, setup_django
 
 TARGET_MS = 200.0
 PASSWORD = "voltstorage"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(tmp: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "VOLTSTORAGE_API_URL": f"{url}/rest",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    log = (tmp / "daphne.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "dashboard.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/rest/openapi.json", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("daphne did not start")
+    env = {"VOLTSTORAGE_API_URL": f"{url}/rest", "DEBUG": "false", "LOG_LEVEL": "WARNING"}
+    return serve_daphne(port, env, tmp / "daphne.log", timeout=30), url
 
 
 def _signed_in(url: str) -> httpx.Client:
