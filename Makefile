@@ -29,7 +29,7 @@ demo: $(STAMP)
 	@echo "                      owner1@example.com, owner2@example.com, owner3@example.com"
 	@echo "  Password:           voltstorage"
 	@echo ""
-	PORT=$(PORT) DEBUG=$${DEBUG:-true} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) dashboard.asgi:application
+	DEBUG=$${DEBUG:-true} $(PY) -m dashboard.serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(PY) manage.py collectstatic --no-input -v0

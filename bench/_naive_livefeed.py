@@ -2,13 +2,14 @@
 
 One upstream socket per product like ours, but every frame goes through one channel-layer
 ``group_send`` to every viewer's consumer: the design a probe found losing frames and lagging
-at 500 viewers x 10 frames/s. Serve with ``daphne bench._naive_livefeed:application``.
+at 500 viewers x 10 frames/s. Serve with
+``python -m dashboard.serve --app bench._naive_livefeed:application``.
 
-Also the daphne floor (``daphne bench._naive_livefeed:floor_application``): the least any relay
-served by daphne can do per message. A bare ASGI app, no Channels, no session, no parsing: each
-upstream frame is passed as received to the raw ASGI ``send`` of every viewer of its product.
-Whatever latency it shows over the bare ``websockets`` server is the cost of the server stack
-(daphne, autobahn, Twisted), not of the live feed's code.
+Also the server floor (``--app bench._naive_livefeed:floor_application``): the least any relay
+served by that server can do per message. A bare ASGI app, no Channels, no session, no
+parsing: each upstream frame is passed as received to the raw ASGI ``send`` of every viewer of
+its product. Whatever latency it shows over the bare ``websockets`` server is the cost of the
+server stack, not of the live feed's code (the benchmark also serves it with daphne).
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ["dashboard.asgi:application"]
+# The server as ``make demo`` runs it (uvicorn, see dashboard/serve.py), quiet per request.
+SERVE = [sys.executable, "-m", "dashboard.serve", "--host", "127.0.0.1", "--no-access-log"]
 
 
 def setup_django(products: int = 10_000, seed: int = 1) -> Path:
@@ -55,15 +56,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_daphne(port: int, env: dict[str, str], log: Path, timeout: float = 60):
-    """Start the whole app under daphne in its own process, as ``make demo`` does, and wait
-    until the emulator answers; ``env`` adds to (or overrides) this process's environment."""
+def serve_app(port: int, env: dict[str, str], log: Path, timeout: float = 60):
+    """Start the whole app in its own process, as ``make demo`` does (``dashboard.serve``), and
+    wait until the emulator answers; ``env`` adds to (or overrides) this process's environment."""
     import subprocess
 
     import httpx
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *APP],
+        [*SERVE, "--port", str(port)],
         cwd=ROOT,
         env={**os.environ, "PORT": str(port), **env},
         stdout=log.open("wb"),
@@ -77,4 +78,4 @@ def serve_daphne(port: int, env: dict[str, str], log: Path, timeout: float = 60)
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"daphne did not start:\n{log.read_text()}")
+    raise RuntimeError(f"the server did not start:\n{log.read_text()}")

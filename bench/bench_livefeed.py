@@ -3,13 +3,16 @@
 Arms (same frame source, same client harness, same machine, one after the other):
   bare   a bare ``websockets`` server generating the frames and ``broadcast``-ing them to its
          clients: the ceiling (one hop, nothing else).
-  ours   fake upstream -> daphne running the dashboard (``livefeed.relay``: one upstream socket
-         per product, serialise once, hand to in-process consumers) -> clients, signed in.
-  naive  fake upstream -> daphne running ``bench/_naive_livefeed.py`` (one channel-layer
-         ``group_send`` per frame to every viewer) -> clients.
-  floor  fake upstream -> daphne running a bare ASGI app that passes each frame unparsed to
-         every viewer's raw ASGI ``send`` (no Channels, no session): the least any relay
-         served by daphne can cost, so ``floor / bare`` is the server stack's own share.
+  ours   fake upstream -> the dashboard as served (``python -m dashboard.serve``: uvicorn with
+         the websockets sans-I/O protocol; ``livefeed.relay``: one upstream socket per product,
+         serialise once, hand to in-process consumers) -> clients, signed in.
+  naive  fake upstream -> the same server running ``bench/_naive_livefeed.py`` (one
+         channel-layer ``group_send`` per frame to every viewer) -> clients.
+  floor  fake upstream -> the same server running a bare ASGI app that passes each frame
+         unparsed to every viewer's raw ASGI ``send`` (no Channels, no session): the least any
+         relay served this way can cost, so ``floor / bare`` is the server stack's own share.
+  dfloor the floor app served by daphne instead: why the dashboard is no longer served by
+         daphne (its write path alone measured 3-5x the ceiling).
   hop    fake upstream -> a bare ``websockets`` relay process (one upstream socket per product,
          ``broadcast`` of each frame as received) -> clients: the cost of the extra hop and
          process alone, with the cheapest server stack there is.
@@ -51,13 +54,15 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from _setup import ROOT, setup_django
+from _setup import ROOT, SERVE, setup_django
 
 PORTS = {"source": 8360, "ours": 8361, "naive": 8362, "bare": 8363, "floor": 8364, "hop": 8365}
+PORTS["dfloor"] = 8366
 APPS = {
     "ours": "dashboard.asgi:application",
     "naive": "bench._naive_livefeed:application",
     "floor": "bench._naive_livefeed:floor_application",
+    "dfloor": "bench._naive_livefeed:floor_application",
 }
 CLIENT_PROCESSES = 2
 
@@ -247,13 +252,17 @@ def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
         base = f"ws://127.0.0.1:{PORTS['bare']}"
     else:
         _wait_port(PORTS["source"])
-        daphne = str(Path(sys.executable).with_name("daphne"))
+        port = str(PORTS[name])
+        command = [*SERVE, "--port", port, "--app", APPS[name]]
+        if name == "dfloor":
+            daphne = str(Path(sys.executable).with_name("daphne"))
+            command = [daphne, "-b", "127.0.0.1", "-p", port, APPS[name]]
         server = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(PORTS[name]), APPS[name]],
+            command,
             cwd=ROOT,
-            env=env,
+            env={**env, "PORT": port, "VOLTSTORAGE_API_URL": f"http://127.0.0.1:{port}/rest"},
             stdout=subprocess.DEVNULL,
-            stderr=open(Path(env["BENCH_TMP"]) / f"daphne-{name}.log", "w"),  # noqa: SIM115
+            stderr=open(Path(env["BENCH_TMP"]) / f"server-{name}.log", "w"),  # noqa: SIM115
         )
         _wait_port(PORTS[name])
         base = f"ws://127.0.0.1:{PORTS[name]}"
@@ -315,14 +324,13 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--rate", type=float, default=10.0, help="frames per second per product")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--arms", default="bare,hop,floor,ours,naive")
+    parser.add_argument("--arms", default="bare,hop,floor,ours,naive,dfloor")
     parser.add_argument("--repeat", type=int, default=3, help="runs of every arm, in turn")
     args = parser.parse_args()
 
     tmp = setup_django(products=max(args.products, 10))
-    from django.contrib.sessions.backends.db import SessionStore
-
     from dashboard.auth import TOKEN_KEY
+    from dashboard.auth import session_store as SessionStore
     from emulator.auth import issue_token
     from emulator.models import User
 
@@ -386,13 +394,14 @@ def main() -> None:
             f"server CPU per delivered message (median): bare {bare['cpu_us']:.1f} us, "
             f"ours {ours['cpu_us']:.1f} us ({ours['cpu_us'] / bare['cpu_us']:.1f}x)"
         )
-    if "floor" in med and "bare" in med:
-        floor, bare = med["floor"], med["bare"]
-        print(
-            f"daphne floor (raw ASGI send, nothing else): median p99 {floor['p99']:.1f} ms = "
-            f"{floor['p99'] / bare['p99']:.2f}x bare, server CPU {floor['cpu_us']:.1f} us/msg"
-            + (f"; ours = {med['ours']['p99'] / floor['p99']:.2f}x floor" if "ours" in med else "")
-        )
+    for name, label in (("floor", "server floor"), ("dfloor", "daphne floor")):
+        if name in med and "bare" in med:
+            floor, bare = med[name], med["bare"]
+            print(
+                f"{label} (raw ASGI send, nothing else): median p99 {floor['p99']:.1f} ms = "
+                f"{floor['p99'] / bare['p99']:.2f}x bare, server CPU {floor['cpu_us']:.1f} us/msg"
+                + (f"; ours = {med['ours']['p99'] / floor['p99']:.2f}x it" if "ours" in med else "")
+            )
     if "hop" in med and "bare" in med:
         hop, bare = med["hop"], med["bare"]
         print(

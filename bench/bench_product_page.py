@@ -1,11 +1,12 @@
 """The product page against the emulator: server time, and the JavaScript it makes browsers load.
 
-Target: ``/products/<id>/`` (7 days, the default) under 200 ms median. A real daphne serves
-the dashboard and the emulator, as ``make demo`` does; the client is signed in through the real
-sign-in page. The baseline, measured in the same run, is the three upstream calls the page
-depends on (product, latest, a week of hourly statistics) made directly and one after the
-other; the ratio says what the page adds on top of the upstream it waits for, which stays
-comparable on a noisy shared machine. Other ranges and the day detail are printed for scale.
+Target: ``/products/<id>/`` (7 days, the default) under 200 ms median. The real server
+(``dashboard.serve``) serves the dashboard and the emulator, as ``make demo`` does; the client
+is signed in through the real sign-in page. The baseline, measured in the same run, is the
+three upstream calls the page depends on (product, latest, a week of hourly statistics) made
+directly and one after the other; the ratio says what the page adds on top of the upstream
+it waits for, which stays comparable on a noisy shared machine. Other ranges and the day
+detail are printed for scale.
 
 JavaScript weight: the full plotly.js bundle (raw and gzip, as served) against everything the
 page's <script> tags load, and whether the bundle is served compressed with a long cache life.
@@ -24,7 +25,7 @@ from pathlib import Path
 import httpx
 import plotly
 import plotly.offline
-from _setup import ROOT, free_port, median_ms, serve_daphne, setup_django
+from _setup import ROOT, free_port, median_ms, serve_app, setup_django
 
 TARGET_MS = 200.0
 PASSWORD = "voltstorage"
@@ -34,7 +35,7 @@ def _serve(tmp: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"VOLTSTORAGE_API_URL": f"{url}/rest", "DEBUG": "false", "LOG_LEVEL": "WARNING"}
-    return serve_daphne(port, env, tmp / "daphne.log", timeout=30), url
+    return serve_app(port, env, tmp / "server.log", timeout=30), url
 
 
 def _signed_in(url: str) -> httpx.Client:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a seeded emulator fleet, a real daphne server, demo personas, a browser.
+"""Shared fixtures: a seeded emulator fleet, the real server (as `make demo` runs it), demo
+personas, a browser.
 
 The fleet is seeded once per session and committed, so the live server (a separate process
 sharing the SQLite file) sees it. Tests use the ``db`` fixture, whose transaction rolls back;
@@ -81,6 +82,7 @@ def _free_port() -> int:
 class LiveServer:
     url: str  # http://127.0.0.1:PORT
     port: int
+    log_path: Path  # what the server wrote (stdout and stderr)
 
     @property
     def ws_url(self) -> str:
@@ -104,20 +106,21 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log_path: Path) -> 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}:\n{log_path.read_text()}")
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
         try:
             if httpx.get(f"{url}/rest/openapi.json", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"daphne did not answer in 30 s:\n{log_path.read_text()}")
+    raise RuntimeError(f"server did not answer in 30 s:\n{log_path.read_text()}")
 
 
 @pytest.fixture(scope="session")
 def server(django_db_setup, tmp_path_factory) -> Iterator[LiveServer]:
-    """A real daphne serving the whole app (dashboard + emulator) on a free port, as a separate
-    process on the session's test database, exactly as ``make demo`` runs it.
+    """The real server (``python -m dashboard.serve``) with the whole app (dashboard + emulator)
+    on a free port, as a separate process on the session's test database, exactly as
+    ``make demo`` runs it.
 
     A subprocess rather than a fork: a fork after asyncio tests inherits their loops and
     executor threads, and the child then drops its connections.
@@ -132,20 +135,11 @@ def server(django_db_setup, tmp_path_factory) -> Iterator[LiveServer]:
         "VOLTSTORAGE_API_URL": f"{url}/rest",
         "PYTHONUNBUFFERED": "1",
     }
-    log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
     overrides = override_settings(VOLTSTORAGE_API_URL=f"{url}/rest", STORAGES=_PLAIN_STORAGES)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "dashboard.asgi:application",
-            ],
+            [sys.executable, "-m", "dashboard.serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -158,7 +152,7 @@ def server(django_db_setup, tmp_path_factory) -> Iterator[LiveServer]:
         raise
     overrides.enable()
     try:
-        yield LiveServer(url=url, port=port)
+        yield LiveServer(url=url, port=port, log_path=log_path)
     finally:
         overrides.disable()
         process.terminate()

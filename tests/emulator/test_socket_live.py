@@ -1,4 +1,4 @@
-"""End to end: a real daphne serves the upstream socket and a real WebSocket client sees a
+"""End to end: the real server serves the upstream socket and a real WebSocket client sees a
 live product tick (real time, so this waits for about one second of it)."""
 
 from __future__ import annotations

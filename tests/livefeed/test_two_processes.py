@@ -1,4 +1,4 @@
-"""Two daphne processes sharing a real Redis: each holds at most one upstream socket per product,
+"""Two server processes sharing a real Redis: each holds at most one upstream socket per product,
 both deliver every frame, and a sign-out reaches the session's sockets in both."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def processes(server, upstream):
-    """Two daphne processes on the test database, with Redis as channel layer and cache."""
+    """Two server processes on the test database, with Redis as channel layer and cache."""
     from django.db import connection
 
     env = {
@@ -54,10 +54,9 @@ def processes(server, upstream):
         "LOG_LEVEL": "WARNING",
     }
     ports = [_free_port(), _free_port()]
-    daphne = str(Path(sys.executable).with_name("daphne"))
     procs = [
         subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "dashboard.asgi:application"],
+            [sys.executable, "-m", "dashboard.serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -83,7 +82,7 @@ def _wait_for(port: int) -> None:
             return
         except httpx.TransportError:
             time.sleep(0.1)  # a child process starting: nothing to await on
-    raise RuntimeError(f"daphne on port {port} did not start")
+    raise RuntimeError(f"the server on port {port} did not start")
 
 
 def _gauge(port: int, name: str) -> int:

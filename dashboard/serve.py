@@ -1,0 +1,88 @@
+"""Serve the dashboard (and, by default, the emulator): ``python -m dashboard.serve``.
+
+The one way the app is served, by ``make demo``, the test suite's live server and the
+benchmarks alike. The server is uvicorn with the ``websockets`` library's sans-I/O protocol
+(plus uvloop and httptools where installed), not daphne: the live feed's target is a p99
+within 1.5x a bare ``websockets`` server, and daphne's own per-message write path (Twisted and
+autobahn) measured 3-5x that ceiling with a relay that did nothing at all
+(``bench/bench_livefeed.py``, the ``floor`` arms). Channels runs unchanged on any ASGI server.
+
+The emulator's upstream socket carries its token in the query string (the contract's only
+option), and uvicorn logs every socket's path with its query; ``RedactTokens`` keeps tokens out
+of the log, as the architecture promises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import logging
+import os
+import re
+from typing import Any
+
+APP = "dashboard.asgi:application"
+_TOKEN = re.compile(r"((?:^|[?&])token=)[^&\s\"]*", re.IGNORECASE)
+
+
+class RedactTokens(logging.Filter):
+    """Masks ``token=...`` in a record's message and arguments (never drops the record)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "token=" in record.msg.lower():
+            record.msg = _TOKEN.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def log_config(level: str = "INFO") -> dict[str, Any]:
+    """uvicorn's logging, with tokens redacted on both of its handlers."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": RedactTokens}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    config["loggers"]["uvicorn"]["level"] = level
+    return config
+
+
+def options(host: str, port: int, access_log: bool = True) -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.run`` (also what the tests and benchmarks serve with)."""
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    return {
+        "host": host,
+        "port": port,
+        "ws": "websockets-sansio",
+        # Channels' router answers no lifespan events; "off" spares a warning at start-up.
+        "lifespan": "off",
+        "access_log": access_log,
+        "log_config": log_config(level),
+        "log_level": level.lower(),
+        # Open live sockets are closed (1012) on shutdown; don't wait on browsers beyond this.
+        "timeout_graceful_shutdown": 5,
+        "proxy_headers": True,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.serve", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--no-access-log", action="store_true", help="skip one line per request")
+    parser.add_argument("--app", default=APP, help="another ASGI app (benchmarks compare designs)")
+    args = parser.parse_args(argv)
+    os.environ["PORT"] = str(args.port)  # the emulator's default base URL follows the port
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+
+    import uvicorn
+
+    uvicorn.run(args.app, **options(args.host, args.port, access_log=not args.no_access_log))
+
+
+if __name__ == "__main__":
+    main()
