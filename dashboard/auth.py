@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from importlib import import_module
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,6 +32,16 @@ TOKEN_KEY = "voltstorage_token"
 EMAIL_KEY = "voltstorage_email"
 
 AsyncView = Callable[..., Awaitable[HttpResponse]]
+
+
+def session_store(session_key: str | None = None) -> SessionBase:
+    """A session of the configured engine, for code outside a request (sockets, tests).
+
+    The engine is ``cached_db``: the cache answers a page's session read without a database
+    connection, so importing another engine's store directly would bypass (and go stale
+    against) that cache.
+    """
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
 
 
 def session_token(session: Any) -> str | None:

@@ -1,7 +1,8 @@
 """Browser-facing WebSocket routes (full paths), each wrapped with origin and session checks.
 
 ``AllowedHostsOriginValidator`` refuses pages of other sites (a WebSocket is not covered by
-CORS); the session middleware gives the consumer the viewer's server-side session.
+CORS); the consumer reads the viewer's server-side session from its cookie itself
+(``livefeed.consumers.scope_session``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from channels.security.websocket import AllowedHostsOriginValidator
-from channels.sessions import SessionMiddlewareStack
 from django.urls import path
 
 from livefeed.consumers import LiveConsumer
@@ -17,7 +17,7 @@ from livefeed.consumers import LiveConsumer
 websocket_urlpatterns: list[Any] = [
     path(
         "ws/products/<int:product_id>/",
-        AllowedHostsOriginValidator(SessionMiddlewareStack(LiveConsumer.as_asgi())),
+        AllowedHostsOriginValidator(LiveConsumer.as_asgi()),
         name="live-product",
     ),
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 
 from dashboard.auth import TOKEN_KEY
+from dashboard.auth import session_store as SessionStore
 from tests.browser.conftest import sign_in_page
 from tests.conftest import FLEET_SIZE
 

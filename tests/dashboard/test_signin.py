@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.backends.base import SessionBase
 from django.test import Client
 from django.test.utils import override_settings
 
 from dashboard.auth import EMAIL_KEY, TOKEN_KEY
+from dashboard.auth import session_store as SessionStore
 from dashboard.signals import signed_out
 from tests.dashboard.conftest import sign_in
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 DAY = 86400
 
 
-def _session(client: Client) -> SessionStore:
+def _session(client: Client) -> SessionBase:
     return SessionStore(client.cookies["sessionid"].value)
 
 
