@@ -4,21 +4,22 @@ Targets (issue 4): under 150 ms median with a warm snapshot, and 20 concurrent l
 more than 3x one load. The baseline, measured in the same run, is the one upstream call the page
 cannot avoid (``GET /rest/products?count=50``); the ratio says what the dashboard adds on top.
 
-Two upstreams, both the emulator (one daphne process serves dashboard and emulator, as in
+Two upstreams, both the emulator (one server process serves dashboard and emulator, as in
 ``make demo``):
 - direct: the emulator's CPU work shares the machine with the dashboard, so on a small box 20
   concurrent loads queue on the CPU, not on the code;
-- with 100 ms network latency (as a real cloud API is far away): the emulator in a daphne
+- with 100 ms network latency (as a real cloud API is far away): the emulator in a server
   process of its own and a small proxy in front of it, in a third process, so that neither the
   proxy's nor the emulator's CPU is counted as the dashboard's (they are different servers in
   production). Shows whether upstream calls overlap or serialise the server.
 
-Run: .venv/bin/python bench/bench_fleet.py
+Run: .venv/bin/python bench/bench_fleet.py [--arms direct,proxy,replay]
 (BENCH_SETTINGS=<module> runs the servers with other settings, e.g. to compare middleware.)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import socket
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _setup import ROOT, free_port, serve_daphne, setup_django
+from _setup import ROOT, free_port, serve_app, setup_django
 
 PRODUCTS = 10_000
 RUNS = 25
@@ -40,7 +41,7 @@ TARGET_RATIO = 3.0
 
 
 def _serve(port: int, upstream: str, db_url: str, log: Path) -> subprocess.Popen:
-    return serve_daphne(
+    return serve_app(
         port,
         {
             # unhashed static names, so no collectstatic is needed
@@ -271,18 +272,24 @@ async def _with_proxy(db_url: str, tmp: Path, kind: str = "--proxy") -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arms", default="direct,proxy,replay", help="which of the three to run")
+    arms = parser.parse_args().arms.split(",")
     tmp = setup_django(products=PRODUCTS)
     db_url = os.environ["DATABASE_URL"]
     print(f"fleet: {PRODUCTS} products, fleet@example.com sees all of them")
-    port = free_port()
-    process = _serve(port, f"http://127.0.0.1:{port}/rest", db_url, tmp / "daphne.log")
-    try:
-        asyncio.run(_run(port))
-    finally:
-        process.terminate()
-        process.wait(10)
-    asyncio.run(_with_proxy(db_url, tmp))
-    asyncio.run(_with_proxy(db_url, tmp, "--replay"))
+    if "direct" in arms:
+        port = free_port()
+        process = _serve(port, f"http://127.0.0.1:{port}/rest", db_url, tmp / "server.log")
+        try:
+            asyncio.run(_run(port))
+        finally:
+            process.terminate()
+            process.wait(10)
+    if "proxy" in arms:
+        asyncio.run(_with_proxy(db_url, tmp))
+    if "replay" in arms:
+        asyncio.run(_with_proxy(db_url, tmp, "--replay"))
 
 
 if __name__ == "__main__":
