@@ -1,4 +1,4 @@
-"""WhiteNoise on the async request path.
+"""The middleware chain, async from end to end: WhiteNoise and Django's stock middleware.
 
 WhiteNoise's middleware is synchronous only, so under an ASGI server Django ran every request
 through it in a worker thread and hopped back to the event loop for the rest of the chain: two
@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
+from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponseBase
+from django.middleware import clickjacking, common, csrf, security
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
@@ -44,3 +47,67 @@ class AsyncWhiteNoiseMiddleware(WhiteNoiseMiddleware):
         """WhiteNoise's own lookup (on disk when DEBUG autorefreshes) and response."""
         static_file = self.find_file(path) if self.autorefresh else self.files.get(path)
         return None if static_file is None else self.serve(static_file, request)
+
+
+class _OnTheLoop:
+    """Run a middleware's ``process_request``/``process_response`` on the event loop.
+
+    Django's ``MiddlewareMixin`` is async-capable in name only: in an async request it sends
+    each of those calls to a worker thread (``sync_to_async``), about a dozen thread hops per
+    page for the stock middleware, although these do no I/O at all. The subclasses below call
+    them directly; only what may touch the database (saving a session) still goes to a thread.
+    """
+
+    async_mode: bool
+    get_response: Callable[[HttpRequest], object]
+
+    def __init__(self, get_response: Callable[[HttpRequest], object]) -> None:
+        super().__init__(get_response)  # type: ignore[call-arg]
+        process_view = getattr(self, "process_view", None)
+        if self.async_mode and process_view is not None:
+            # Django adapts a sync process_view with a thread hop too; give it a coroutine.
+            async def on_the_loop(*args: object) -> HttpResponseBase | None:
+                return process_view(*args)
+
+            self.process_view = on_the_loop
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        response = None
+        if hasattr(self, "process_request"):
+            response = self.process_request(request)
+        if response is None:
+            pending: Awaitable[HttpResponseBase] = self.get_response(request)  # type: ignore[assignment]
+            response = await pending
+        if hasattr(self, "process_response"):
+            response = self.process_response(request, response)
+        return response
+
+
+class SecurityMiddleware(_OnTheLoop, security.SecurityMiddleware):
+    pass
+
+
+class CommonMiddleware(_OnTheLoop, common.CommonMiddleware):
+    pass
+
+
+class CsrfViewMiddleware(_OnTheLoop, csrf.CsrfViewMiddleware):
+    pass
+
+
+class XFrameOptionsMiddleware(_OnTheLoop, clickjacking.XFrameOptionsMiddleware):
+    pass
+
+
+class SessionMiddleware(_OnTheLoop, sessions.SessionMiddleware):
+    """Saving a changed session is database work: only then is the response handled in a
+    thread; reading is lazy (views use ``aget``) and the usual response needs no save."""
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        self.process_request(request)
+        pending: Awaitable[HttpResponseBase] = self.get_response(request)  # type: ignore[assignment]
+        response = await pending
+        session = getattr(request, "session", None)
+        if session is not None and (session.modified or settings.SESSION_SAVE_EVERY_REQUEST):
+            return await sync_to_async(self.process_response)(request, response)
+        return self.process_response(request, response)

@@ -59,7 +59,6 @@ INSTALLED_APPS = [
     "daphne",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
-    "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
@@ -71,14 +70,15 @@ INSTALLED_APPS = [
 if EMULATOR_ENABLED:
     INSTALLED_APPS.append("emulator")
 
+# Django's own middleware, run on the event loop instead of a thread hop per call (see
+# dashboard/middleware.py); django.contrib.messages is not used, so not installed.
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "dashboard.middleware.SecurityMiddleware",
     "dashboard.middleware.AsyncWhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dashboard.middleware.SessionMiddleware",
+    "dashboard.middleware.CommonMiddleware",
+    "dashboard.middleware.CsrfViewMiddleware",
+    "dashboard.middleware.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 if EMULATOR_ENABLED:
@@ -95,7 +95,6 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
-                "django.contrib.messages.context_processors.messages",
                 "dashboard.context_processors.site",
             ],
         },
