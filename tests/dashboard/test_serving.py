@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 import httpx
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.handlers.base import BaseHandler
 from django.http import HttpResponse
 from django.test import AsyncClient, RequestFactory, override_settings
@@ -66,21 +68,23 @@ async def test_static_files_and_pages_pass_the_async_whitenoise():
 
 async def test_the_emulator_admits_a_few_requests_at_a_time_and_refuses_none():
     """Twelve concurrent emulator calls with room for two: all answer, in arrival order, never
-    more than two inside at once; the dashboard's own pages pass without waiting."""
-    inside, most, order = 0, 0, []
+    more than two inside at once, on two threads; the dashboard's pages pass without waiting."""
+    inside, most, order, threads = 0, 0, [], set()
 
     async def view(request):
         nonlocal inside, most
         inside += 1
         most = max(most, inside)
         order.append(request.path)
+        # Sync work (Django's own wrapper around a sync view) runs on the slot's thread.
+        threads.add(await sync_to_async(threading.get_ident)())
         await asyncio.sleep(0.02)
         inside -= 1
         return HttpResponse(request.path)
 
     factory = RequestFactory()
     with override_settings(EMULATOR_CONCURRENCY=2):
-        gate._gates.clear()  # a gate is made per event loop, with the setting of its time
+        gate._slots.clear()  # slots are made per event loop, with the setting of their time
         try:
             door = gate.EmulatorGate(view)
             paths = [f"/rest/products/{n}" for n in range(12)]
@@ -88,8 +92,9 @@ async def test_the_emulator_admits_a_few_requests_at_a_time_and_refuses_none():
             assert [a.content.decode() for a in answers] == paths
             assert order == paths
             assert most == 2
+            assert len(threads) == 2  # two long-lived slot threads, not one per request
             most = 0
             await asyncio.gather(*(door(factory.get(f"/products/{n}/")) for n in range(6)))
             assert most == 6  # not an emulator path: not held at the door
         finally:
-            gate._gates.clear()
+            gate._slots.clear()

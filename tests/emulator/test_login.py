@@ -10,6 +10,10 @@ import pytest
 import time_machine
 from django.test import Client
 
+from emulator import auth as auth_module
+from emulator.models import User
+from tests.emulator.conftest import NOW, auth_header
+
 pytestmark = pytest.mark.django_db
 
 
@@ -134,3 +138,17 @@ def test_a_missing_or_malformed_token_gets_401(client):
     assert client.get("/rest/products").status_code == 401
     assert client.get("/rest/products", HTTP_AUTHORIZATION="Basic abc").status_code == 401
     assert client.get("/rest/products", {"token": "garbage"}).status_code == 401
+
+
+def test_a_deleted_users_token_stops_working_within_the_user_cache_lifetime(client, fleet):
+    """The lookup behind a token is reused for ``USER_TTL`` seconds, never longer."""
+    owner = User.objects.get(email="owner2@example.com")
+    with time_machine.travel(NOW, tick=False):
+        auth = auth_header(owner.email, NOW)
+        assert client.get("/rest/products", {"count": 1}, **auth).status_code == 200
+        User.objects.filter(pk=owner.pk).delete()  # rolled back with the test
+        assert client.get("/rest/products", {"count": 1}, **auth).status_code == 200
+    with time_machine.travel(NOW + auth_module.USER_TTL + 1, tick=False):
+        refused = client.get("/rest/products", {"count": 1}, **auth)
+    assert refused.status_code == 401
+    assert refused.json()["errors"] == ["token invalid: unknown user"]

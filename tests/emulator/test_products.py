@@ -192,8 +192,9 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, fleet_auth):
         assert len(response.json()) == count
         return len(executed)
 
+    queries(1)  # the token's user is looked up once, then reused for a few seconds
     small, large = queries(2), queries(50)
-    assert 0 < small == large <= 5
+    assert 0 < small == large <= 4
 
 
 def test_it_pages_over_real_http(server, fleet_token):
