@@ -6,7 +6,6 @@ demo needs a single process.
 
 from __future__ import annotations
 
-import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
@@ -17,14 +16,10 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
+from dashboard import heap  # noqa: E402
 from dashboard.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {"http": django_asgi_app, "websocket": websocket_application(settings.EMULATOR_ENABLED)}
 )
-
-# Modules, settings, URL patterns and routes live as long as the process: keep them out of every
-# later collection. Requests and frames allocate quickly, so the cycle collector runs often, and
-# each full pass walked all of Django's heap (tens of ms, in the middle of somebody's request).
-gc.collect()
-gc.freeze()
+heap.settle()  # the loaded app stays out of every later collection (see dashboard/heap.py)

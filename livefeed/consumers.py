@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -62,6 +63,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self._mailbox = Mailbox(self._send_text, settings.LIVEFEED_VIEWER_QUEUE)
+        self.deliver = self._mailbox.put  # type: ignore[method-assign]  # the hot path, unwrapped
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
         self.last_seen = time.monotonic()
@@ -110,6 +112,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # -- called by the relay (synchronous, must not block) -------------------------------
     def deliver(self, text: str) -> None:
+        """Queue a state (``connect`` binds this name straight to the mailbox's ``put``)."""
         self._mailbox.put(text)
 
     def heartbeat(self, text: str) -> None:
@@ -138,6 +141,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await forget_access(self.token, forget_product)
         await self.close(code=code)
 
-    async def _send_text(self, text: str) -> None:
-        # Straight to the ASGI send (what ``self.send`` ends in): the hot path of every frame.
-        await self.base_send({"type": "websocket.send", "text": text})
+    def _send_text(self, text: str) -> Awaitable[None]:
+        # Straight to the ASGI send (what ``self.send`` ends in), with no coroutine of our own
+        # around it: the hot path of every frame.
+        return self.base_send({"type": "websocket.send", "text": text})

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import random
 import time
@@ -31,6 +30,7 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from dashboard import heap
 from livefeed.feed import Feed, Viewer
 from livefeed.metrics import METRICS
 from livefeed.state import (
@@ -254,20 +254,13 @@ _heap_frozen = False
 
 
 def _freeze_heap() -> None:
-    """Once per process, when the first live viewer arrives: exempt the loaded app from GC.
-
-    The relay allocates per frame, so the cycle collector runs often, and every full pass
-    walked the whole heap of Django, Twisted and friends: 100-130 ms stalls in the middle of a
-    fan-out (~5 per 10 s at 500 viewers in the benchmark), which made its p99. Frozen, a full
-    pass walks only what came later (mostly the open connections): 30-80 ms there. Frozen
-    objects are never scanned again (nor freed: modules and classes, which live as long as
-    the process anyway); everything created later is collected as before.
-    """
+    """Once per process, when the first live viewer arrives: also freeze what was loaded since
+    start-up (see ``dashboard/heap.py``; a full GC pass over the unfrozen heap stalled a
+    500-viewer fan-out 100-130 ms, about 5 times in 10 s)."""
     global _heap_frozen
     if not _heap_frozen:
         _heap_frozen = True
-        gc.collect()
-        gc.freeze()
+        heap.settle()
 
 
 def get_relay() -> Relay:
