@@ -91,7 +91,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         relay.subscribe(requested, self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Any message (the page answers heartbeats with a pong) proves the browser alive."""
+        """Any message proves the browser alive (the page pongs every heartbeat, and every
+        couple of seconds while states arrive instead)."""
         self.last_seen = time.monotonic()
 
     async def disconnect(self, code: int) -> None:
@@ -115,11 +116,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Queue a state (``connect`` binds this name straight to the mailbox's ``put``)."""
         self._mailbox.put(text)
 
-    def heartbeat(self, text: str) -> None:
+    def heartbeat(self, text: str | None) -> None:
         if time.monotonic() - self.last_seen > settings.LIVEFEED_VIEWER_TIMEOUT:
             self._close_soon(GONE_QUIET)
             return
-        self._mailbox.put_heartbeat(text)
+        if text is not None:
+            self._mailbox.put_heartbeat(text)
 
     def reject(self, code: int) -> None:
         self._close_soon(code, forget=True)

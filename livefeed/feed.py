@@ -6,6 +6,7 @@ relay (``livefeed/relay.py``) owns the sockets and tasks.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -26,8 +27,9 @@ class Viewer(Protocol):
     def deliver(self, text: str) -> None:
         """Queue a state message; must not block (a slow viewer skips to the newest state)."""
 
-    def heartbeat(self, text: str) -> None:
-        """Queue a heartbeat; the viewer may close itself here if its browser went silent."""
+    def heartbeat(self, text: str | None) -> None:
+        """Queue a heartbeat (None: a state just went out, which proves the socket alive just
+        as well); the viewer may close itself here if its browser went silent."""
 
     def reject(self, code: int) -> None:
         """Upstream refused this viewer's token for this product: close its socket."""
@@ -47,6 +49,7 @@ class Feed:
     socket: ClientConnection | None = None
     switching: bool = False
     last_frame: float = 0.0  # monotonic time of the last frame, for the stale check
+    last_broadcast: float = 0.0  # monotonic time of the last state sent to every viewer
     snapshot: str | None = None  # the newest browser message, for viewers who join
     viewer_arrived: asyncio.Event = field(default_factory=asyncio.Event)
     # Powers of the last 15 minutes at most once a second, so a joining viewer's chart is full.
@@ -68,6 +71,7 @@ class Feed:
         return min(held) if held else None
 
     def broadcast(self) -> None:
+        self.last_broadcast = time.monotonic()
         self.snapshot = self.state.message()
         for viewer in tuple(self.viewers):
             viewer.deliver(self.snapshot)

@@ -4,7 +4,8 @@
 
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 30000;
-const SILENCE_LIMIT_MS = 8000; // the server sends a heartbeat every 2 s
+const SILENCE_LIMIT_MS = 8000; // the server sends a heartbeat every 2 s when no state comes
+const PONG_EVERY_MS = 2000; // the server closes a socket that says nothing for 20 s
 const WINDOW_S = 15 * 60;
 const IDLE_W = 10;
 const FULL_WEIGHT_W = 5000;
@@ -29,6 +30,7 @@ class LiveWidget {
     this.attempt = 0;
     this.socket = null;
     this.lastMessageAt = 0;
+    this.lastPongAt = 0;
     this.state = null; // the newest state message
     this.receivedAt = 0; // performance.now() when it arrived
     this.history = []; // [deviceTime, {pv, house, battery, grid}]
@@ -50,12 +52,15 @@ class LiveWidget {
   }
 
   onMessage(event) {
-    this.lastMessageAt = performance.now();
+    const now = performance.now();
+    this.lastMessageAt = now;
     const message = JSON.parse(event.data);
-    if (message.type === "heartbeat") {
+    // Answer every heartbeat; while states stream (and heartbeats pause) answer one every 2 s.
+    if (message.type === "heartbeat" || now - this.lastPongAt > PONG_EVERY_MS) {
       this.socket.send('{"type":"pong"}');
-      return;
+      this.lastPongAt = now;
     }
+    if (message.type === "heartbeat") return;
     if (message.type === "history") {
       this.history = message.points.map(([t, pv, house, battery, grid]) => [
         t,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from channels.testing import WebsocketCommunicator
 
 from tests.livefeed.conftest import FULL_FRAME, connected, eventually, next_message, viewer
@@ -135,6 +137,25 @@ async def test_a_silent_product_turns_stale_and_heartbeats_keep_coming(
         stale = await next_message(browser, lambda m: m.get("connection") == "stale")
         assert stale["data"] == FULL_FRAME  # values stay, only marked stale
         beat = await next_message(browser, lambda m: m["type"] == "heartbeat")
+        assert beat["now"] > 0
+
+
+async def test_no_heartbeat_goes_out_while_states_stream_and_one_follows_when_they_stop(
+    settings, upstream, make_session, owner1_token, owner1_products
+):
+    settings.LIVEFEED_HEARTBEAT_SECONDS = 0.1
+    product = owner1_products[0]
+    async with connected(viewer(product, make_session(owner1_token))) as browser:
+        await next_message(browser)
+        kinds = []
+        for k in range(20):  # 1 s of states at 20 a second: ten heartbeat ticks pass
+            await upstream.send(
+                product, {"type": "latest-data", "time": 1001 + k, "data": {"pvPower": k}}
+            )
+            kinds.append((await browser.receive_json_from(timeout=3))["type"])
+            await asyncio.sleep(0.05)
+        assert kinds == ["state"] * 20
+        beat = await next_message(browser, lambda m: m["type"] == "heartbeat", timeout=1)
         assert beat["now"] > 0
 
 
