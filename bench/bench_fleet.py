@@ -240,14 +240,14 @@ async def _run(port: int) -> None:
     await _measure("direct: emulator on the same server", base, f"{base}/rest")
 
 
-async def _run_latency(port: int, proxy_port: int, delay: float) -> None:
+async def _run_latency(port: int, proxy_port: int, delay: float) -> tuple[float, float]:
     base = f"http://127.0.0.1:{port}"
-    await _measure(
+    return await _measure(
         f"upstream {delay * 1000:.0f} ms away (proxy)", base, f"http://127.0.0.1:{proxy_port}/rest"
     )
 
 
-async def _with_proxy(db_url: str, tmp: Path, kind: str = "--proxy") -> None:
+async def _with_proxy(db_url: str, tmp: Path, kind: str = "--proxy") -> tuple[float, float]:
     emulator_port = free_port()
     emulator = _serve(
         emulator_port, f"http://127.0.0.1:{emulator_port}/rest", db_url, tmp / "e.log"
@@ -257,13 +257,12 @@ async def _with_proxy(db_url: str, tmp: Path, kind: str = "--proxy") -> None:
     dashboard = _serve(dash_port, f"http://127.0.0.1:{proxy_port}/rest", db_url, tmp / "d.log")
     try:
         if kind == "--replay":
-            await _measure(
+            return await _measure(
                 f"dashboard alone: upstream {LATENCY * 1000:.0f} ms away, answers replayed",
                 f"http://127.0.0.1:{dash_port}",
                 f"http://127.0.0.1:{proxy_port}/rest",
             )
-        else:
-            await _run_latency(dash_port, proxy_port, LATENCY)
+        return await _run_latency(dash_port, proxy_port, LATENCY)
     finally:
         for process in (dashboard, emulator, proxy):
             process.terminate()
@@ -274,7 +273,14 @@ async def _with_proxy(db_url: str, tmp: Path, kind: str = "--proxy") -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arms", default="direct,proxy,replay", help="which of the three to run")
-    arms = parser.parse_args().arms.split(",")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of the proxy and replay arms, fresh servers each",
+    )
+    args = parser.parse_args()
+    arms = args.arms.split(",")
     tmp = setup_django(products=PRODUCTS)
     db_url = os.environ["DATABASE_URL"]
     print(f"fleet: {PRODUCTS} products, fleet@example.com sees all of them")
@@ -286,10 +292,22 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(10)
-    if "proxy" in arms:
-        asyncio.run(_with_proxy(db_url, tmp))
-    if "replay" in arms:
-        asyncio.run(_with_proxy(db_url, tmp, "--replay"))
+    # A run's servers settle into a faster or a slower state on this shared machine (the same
+    # code measured 2.4x in one run and 3.2x in the next), so each arm runs with fresh servers
+    # --repeat times and the verdict is the median run.
+    for arm, kind in (("proxy", "--proxy"), ("replay", "--replay")):
+        if arm not in arms:
+            continue
+        runs = [asyncio.run(_with_proxy(db_url, tmp, kind)) for _ in range(args.repeat)]
+        pages = sorted(page for page, _ in runs)
+        ratios = sorted(ratio for _, ratio in runs)
+        page, ratio = statistics.median(pages), statistics.median(ratios)
+        print(
+            f"== {arm}, median of {len(runs)} runs: page {page:.1f} ms "
+            f"(target < {TARGET_MS:.0f} ms: {'OK' if page < TARGET_MS else 'OVER'}); "
+            f"{CONCURRENT} concurrent / one = {ratio:.2f}x, runs {ratios[0]:.2f}-{ratios[-1]:.2f}x "
+            f"(target <= {TARGET_RATIO:.0f}x: {'OK' if ratio <= TARGET_RATIO else 'OVER'})"
+        )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ PORT = env_int("PORT", 8000, minimum=1)
 VOLTSTORAGE_API_URL = env_str("VOLTSTORAGE_API_URL", f"http://127.0.0.1:{PORT}/rest").rstrip("/")
 EMULATOR_ENABLED = env_bool("EMULATOR_ENABLED", True)
 # Emulator requests running at once (more queue, in order): see emulator/middleware.py.
-EMULATOR_CONCURRENCY = env_int("EMULATOR_CONCURRENCY", 2, minimum=1)
+EMULATOR_CONCURRENCY = env_int("EMULATOR_CONCURRENCY", 1, minimum=1)
 # Signs the emulator's JWTs; separate from SECRET_KEY so rotating one does not touch the other.
 EMULATOR_JWT_SECRET = env_str("EMULATOR_JWT_SECRET", SECRET_KEY)
 UPSTREAM_TIMEOUT = env_int("UPSTREAM_TIMEOUT", 10, minimum=1)
@@ -127,7 +127,7 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "dashboard.cache.LocMemCache"}}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True

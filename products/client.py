@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import httpx
+import orjson
 from django.conf import settings
 
 from products.client_errors import (
@@ -139,6 +140,15 @@ async def _send(request: httpx.Request, *, stream: bool = False) -> httpx.Respon
     )
 
 
+def _body(response: httpx.Response, what: str) -> Any:
+    """The answer's JSON, parsed with orjson (a year of statistics is over 5 MB, and every
+    fleet page parses a page of products); an answer that is not JSON is the upstream's fault."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        raise UpstreamError(f"VoltStorage API answered {what} with something not JSON") from None
+
+
 async def _get_json(path: str, token: str, params: Any = None) -> httpx.Response:
     client = await _client()
     return await _send(client.build_request("GET", _url(path), params=params, headers=_auth(token)))
@@ -218,7 +228,7 @@ async def list_products(
         sort=sort,
     )
     response = await _get_json("/products", token, params)
-    body = response.json()
+    body = _body(response, "/products")
     if not isinstance(body, list):
         raise UpstreamError("VoltStorage API answered /products with something other than a list")
     items = [Product.from_json(p) for p in body if isinstance(p, dict)]
@@ -240,7 +250,7 @@ async def latest(token: str, product_id: int) -> Latest:
     """GET /products/{id}/latest?includeTime=true: the last reported value of every field."""
     path = f"/products/{int(product_id)}/latest"
     response = await _get_json(path, token, {"includeTime": "true"})
-    return Latest.from_json(response.json())
+    return Latest.from_json(_body(response, "latest"))
 
 
 async def statistics(
@@ -258,7 +268,7 @@ async def statistics(
     if tend is not None:
         params["tend"] = f"{tend:g}" if isinstance(tend, float) else str(tend)
     response = await _get_json("/data/statistics", token, params)
-    body = response.json()
+    body = _body(response, "statistics")
     if not isinstance(body, list):
         raise UpstreamError("VoltStorage API answered statistics with something other than a list")
     return [row for row in body if isinstance(row, dict)]

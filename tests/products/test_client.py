@@ -11,7 +11,13 @@ import respx
 from django.test.utils import override_settings
 
 from products import client
-from products.client import BadRequest, Forbidden, Unauthorized, UpstreamUnavailable
+from products.client import (
+    BadRequest,
+    Forbidden,
+    Unauthorized,
+    UpstreamError,
+    UpstreamUnavailable,
+)
 from tests.conftest import FLEET_SIZE, PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +148,16 @@ async def test_it_pages_without_x_total_count(stub):
     stub.get("/products").mock(return_value=httpx.Response(200, json=[_product(3)]))
     short = await client.list_products("t", count=2, page=2)
     assert (short.total, short.has_more) == (None, False)
+
+
+async def test_an_answer_that_is_not_json_is_a_named_upstream_error(stub):
+    """A proxy's HTML error page with status 200 must not become a crash page."""
+    stub.get("/products").mock(return_value=httpx.Response(200, text="<html>Bad gateway</html>"))
+    with pytest.raises(UpstreamError, match="/products with something not JSON"):
+        await client.list_products("t")
+    stub.get("/products/7/latest").mock(return_value=httpx.Response(200, text="{"))
+    with pytest.raises(UpstreamError, match="latest with something not JSON"):
+        await client.latest("t", 7)
 
 
 async def test_it_sends_the_token_as_a_bearer_header_and_never_in_the_url(stub):
