@@ -23,6 +23,7 @@ from emulator.params import (
     get_bool,
     get_float,
     get_int,
+    json_response,
     product_for,
 )
 from emulator.site import Site
@@ -77,7 +78,7 @@ def statistics(request: HttpRequest, user: User) -> HttpResponse:
         )
     if tstart == tend:
         return JsonResponse([], safe=False)
-    return JsonResponse(stats.statistics(site, tstart, tend, timespan, now), safe=False)
+    return json_response(stats.statistics(site, tstart, tend, timespan, now))
 
 
 @csrf_exempt

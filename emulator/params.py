@@ -8,7 +8,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+import orjson
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from emulator.auth import AuthError, authenticate
 from emulator.models import User
@@ -23,6 +24,13 @@ class ParamError(Exception):
 
 class Forbidden(Exception):
     """The user may not see what was asked for (or it does not exist): 403."""
+
+
+def json_response(value: Any) -> HttpResponse:
+    """A JSON answer written by orjson: the standard encoder was 44 % of a year of hourly
+    statistics (5.5 MB) and a sixth of a page of products. numpy floats are floats to it; a
+    value that is not finite becomes ``null`` (the standard encoder wrote invalid ``NaN``)."""
+    return HttpResponse(orjson.dumps(value), content_type="application/json")
 
 
 def error_response(status: int, *messages: str) -> JsonResponse:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-import orjson
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +22,7 @@ from emulator.params import (
     get_bool,
     get_int,
     get_int_list,
+    json_response,
     visible_products,
 )
 from emulator.serializers import products_json
@@ -139,8 +139,7 @@ def products(request: HttpRequest, user: User) -> HttpResponse:
     if count is not None:
         start = (page - 1) * count
         page_qs = page_qs[start : start + count]
-    # orjson: the standard encoder was a sixth of the call's CPU for a page of 50.
-    response = HttpResponse(orjson.dumps(products_json(page_qs)), content_type="application/json")
+    response = json_response(products_json(page_qs))
     response["X-Total-Count"] = str(total)
     response["Access-Control-Expose-Headers"] = "X-Total-Count"
     return response
