@@ -65,19 +65,7 @@ class Mailbox:
     def put(self, text: str) -> None:
         """Send now if the socket is free, else queue; a full queue drops everything older."""
         if self._inflight is None and not self._sending and not self._states:
-            # ``_send_now`` inlined: this line runs for every frame and every viewer.
-            coro = self._send(text)
-            try:
-                waiting = coro.send(None)  # type: ignore[attr-defined]
-            except StopIteration:
-                METRICS.frames_out_total += 1
-                return
-            except Exception as exc:  # the socket is going away; its disconnect cleans up
-                log.debug("sending to a viewer failed: %s", type(exc).__name__)
-                return
-            self._inflight = _finish(coro, waiting)  # type: ignore[arg-type]
-            self._inflight_state = True
-            self._wake.set()
+            self._send_now(text)
             return
         if len(self._states) >= self._limit:
             METRICS.frames_dropped_total += len(self._states)
