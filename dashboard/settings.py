@@ -108,7 +108,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
-    # A file, not memory, so the test suite's live daphne process sees the same data; one per
+    # A file, not memory, so the test suite's live server process sees the same data; one per
     # test run, so two runs on one machine never share (and destroy) each other's database.
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(tempfile.gettempdir(), f"voltstorage-test-{os.getpid()}.sqlite3")

@@ -28,7 +28,8 @@ from emulator.site import Site
 # Seconds between two looks at the clock; tests shorten it and move a frozen clock instead.
 TICK_SECONDS = 1.0
 # Close code when the emulator drops sockets on purpose: like HTTP 503, the client should
-# reconnect (daphne/autobahn only allow 1000 and 3000-4999 from a server).
+# reconnect (an application code in 3000-4999; daphne, which served this before uvicorn, allowed
+# no other codes but 1000).
 DROP_CODE = 4503
 WINDOW = simulation.HEARTBEAT
 

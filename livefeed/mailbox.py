@@ -1,15 +1,17 @@
 """A viewer's outbox: a few state messages at most, and one heartbeat.
 
 Every state message carries the full merged state. The common case costs no task switch: when
-nothing is queued or in flight, ``put`` starts the send at once, and under daphne that send
-completes without ever suspending (daphne hands the frame to Twisted and returns), so a frame
-reaches the socket inside the relay's own loop iteration. Only a send that really waits (a
-server with back-pressure) is handed, mid-flight, to the viewer's writer task; from then on
-states queue behind it. A short queue (``LIVEFEED_VIEWER_QUEUE``, default 16 messages, 1.6 s at
-10 frames/s) rides out a busy moment without losing a frame; a viewer that falls further
-behind skips to the newest state: everything older is dropped (and counted), since the newest
-one holds every value anyway. So a slow browser costs a bounded amount of memory and never
-delays anybody else: the relay only ever calls the non-blocking ``put``.
+nothing is queued or in flight, ``put`` starts the send at once, and the server's send
+completes without suspending while the socket's write buffer has room (uvicorn frames the
+message and writes it to the transport), so a frame reaches the socket inside the relay's own
+loop iteration. Only a send that really waits (the browser's buffer is full: back-pressure) is
+handed, mid-flight, to the viewer's writer task; from then on states queue behind it.
+
+A short queue (``LIVEFEED_VIEWER_QUEUE``, default 16 messages, 1.6 s at 10 frames/s) rides out
+a busy moment without losing a frame; a viewer that falls further behind skips to the newest
+state: everything older is dropped (and counted), since the newest one holds every value
+anyway. So a slow browser costs a bounded amount of memory and never delays anybody else: the
+relay only ever calls the non-blocking ``put``.
 """
 
 from __future__ import annotations

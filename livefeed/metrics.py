@@ -1,6 +1,6 @@
 """Counters of this process's live feed, rendered as Prometheus text for ``GET /metrics``.
 
-Per process on purpose: with several daphne processes each one is scraped on its own, the way
+Per process on purpose: with several server processes each one is scraped on its own, the way
 Prometheus expects; nothing here is shared between processes.
 """
 

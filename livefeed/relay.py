@@ -267,7 +267,7 @@ def _freeze_heap() -> None:
 
 
 def get_relay() -> Relay:
-    """This event loop's relay (one per process under daphne; one per test loop in tests)."""
+    """This event loop's relay (one per server process; one per test loop in tests)."""
     loop = asyncio.get_running_loop()
     relay = _relays.get(loop)
     if relay is None:

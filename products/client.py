@@ -57,7 +57,7 @@ DEFAULT_RETRY_DELAYS = (0.2, 0.4)  # seconds before the 2nd and 3rd try
 
 
 # -- the connection pool ------------------------------------------------------------------------
-# One pooled AsyncClient per event loop: daphne has one loop per process, but Django's sync
+# One pooled AsyncClient per event loop: the server has one loop per process, but Django's sync
 # test client runs each async view in a fresh loop (async_to_sync), and an httpx client must not
 # be shared across loops. Keyed weakly, so a finished loop's entry goes away with it.
 _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, Any]] = (

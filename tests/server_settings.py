@@ -1,4 +1,4 @@
-"""Settings of the daphne subprocess that the test suite's ``server`` fixture starts.
+"""Settings of the server subprocess that the test suite's ``server`` fixture starts.
 
 The same settings as production, plus what the test session needs: the fast password hasher
 the session's fleet was seeded with, and unhashed static names (a manifest left by an earlier

@@ -106,7 +106,7 @@ async def test_concurrent_first_loads_fetch_the_fleet_once(db):
 
 
 async def test_a_build_outlives_the_request_that_started_it(server, fleet_token):
-    """As under daphne: a request (sync middleware around an async view) starts the build,
+    """As when a request in another event loop than the server's starts the build, then
     gives up waiting and ends; the build must still finish and be cached."""
 
     def request() -> None:

@@ -263,7 +263,7 @@ def test_an_empty_fields_parameter_is_a_400_not_all_fields(client, fleet_auth, p
 
 
 def test_over_real_http_the_public_client_reads_a_streamed_export(server, fleet_token, product):
-    """daphne (ASGI), as in ``make demo``: the file arrives in pieces and parses."""
+    """The real ASGI server, as in ``make demo``: the file arrives in pieces and parses."""
     params = {"productId": product.id, "from": T0, "to": T0 + 9 * 3600, "token": fleet_token}
     pieces = []
     with httpx.stream("GET", f"{server.api_url}/data/export.csv", params=params) as response:

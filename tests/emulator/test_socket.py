@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True, scope="module")
 def _live_server_first(server):
-    """Start the session's daphne before these tests: it is forked, and a child forked after
+    """Start the session's live server before these tests: it is forked, and a child forked after
     the async tests have run (asgiref's executor threads, event loops) drops every connection,
     which broke the live tests that came after this module."""
 

@@ -1,5 +1,5 @@
 """Signed-in clients for the product page: Django's test client in-process (for time travel
-and transport faults) and httpx against the live daphne (for streamed exports)."""
+and transport faults) and httpx against the live server (for streamed exports)."""
 
 from __future__ import annotations
 
