@@ -6,6 +6,8 @@ benchmarks alike. The server is uvicorn with the ``websockets`` library's sans-I
 within 1.5x a bare ``websockets`` server, and daphne's own per-message write path (Twisted and
 autobahn) measured 3-5x that ceiling with a relay that did nothing at all
 (``bench/bench_livefeed.py``, the ``floor`` arms). Channels runs unchanged on any ASGI server.
+uvicorn's protocol is extended by one ASGI extension (``dashboard/wsprotocol.py``): the live
+feed writes a frame encoded once to every viewer's socket.
 
 The emulator's upstream socket carries its token in the query string (the contract's only
 option), and uvicorn logs every socket's path with its query; ``RedactTokens`` keeps tokens out
@@ -53,11 +55,18 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
 
 def options(host: str, port: int, access_log: bool = True) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run`` (also what the tests and benchmarks serve with)."""
+    from dashboard.wsprotocol import FanoutWebSocketProtocol
+
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
     return {
         "host": host,
         "port": port,
-        "ws": "websockets-sansio",
+        # uvicorn's "websockets-sansio" protocol, plus writing a frame encoded once for many.
+        "ws": FanoutWebSocketProtocol,
+        # No permessage-deflate: it compresses each message once per socket, with a context of
+        # its own, which is what the live feed's frames encoded once for all sockets avoid. Its
+        # messages are a few hundred bytes of JSON a second or ten.
+        "ws_per_message_deflate": False,
         # Channels' router answers no lifespan events; "off" spares a warning at start-up.
         "lifespan": "off",
         "access_log": access_log,

@@ -23,9 +23,11 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http.cookie import parse_cookie
 
 from dashboard.auth import asession_token, session_store
+from dashboard.wsprotocol import WRITE_FRAME
 from livefeed.access import ALLOWED, UNAUTHORISED, check_access, forget_access
 from livefeed.mailbox import Mailbox
 from livefeed.relay import get_relay
+from livefeed.state import Message
 
 GONE_QUIET = 4408  # the browser stopped answering heartbeats (or could not keep up)
 
@@ -62,7 +64,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
-        self._mailbox = Mailbox(self._send_text, settings.LIVEFEED_VIEWER_QUEUE)
+        # Served by ``python -m dashboard.serve``, the socket takes frames encoded once for all.
+        write = self.scope.get("extensions", {}).get(WRITE_FRAME, {}).get("write")
+        self._mailbox = Mailbox(self._send_text, settings.LIVEFEED_VIEWER_QUEUE, write)
         self.deliver = self._mailbox.put  # type: ignore[method-assign]  # the hot path, unwrapped
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
@@ -112,16 +116,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.close(code=UNAUTHORISED)
 
     # -- called by the relay (synchronous, must not block) -------------------------------
-    def deliver(self, text: str) -> None:
+    def deliver(self, message: Message) -> None:
         """Queue a state (``connect`` binds this name straight to the mailbox's ``put``)."""
-        self._mailbox.put(text)
+        self._mailbox.put(message)
 
-    def heartbeat(self, text: str | None) -> None:
+    def heartbeat(self, message: Message | None) -> None:
         if time.monotonic() - self.last_seen > settings.LIVEFEED_VIEWER_TIMEOUT:
             self._close_soon(GONE_QUIET)
             return
-        if text is not None:
-            self._mailbox.put_heartbeat(text)
+        if message is not None:
+            self._mailbox.put_heartbeat(message)
 
     def reject(self, code: int) -> None:
         self._close_soon(code, forget=True)

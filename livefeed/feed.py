@@ -13,7 +13,7 @@ from typing import Protocol
 
 from websockets.asyncio.client import ClientConnection
 
-from livefeed.state import ProductState
+from livefeed.state import Message, ProductState
 
 HISTORY_SECONDS = 15 * 60
 HISTORY = HISTORY_SECONDS + 60
@@ -24,10 +24,10 @@ class Viewer(Protocol):
 
     token: str
 
-    def deliver(self, text: str) -> None:
+    def deliver(self, message: Message) -> None:
         """Queue a state message; must not block (a slow viewer skips to the newest state)."""
 
-    def heartbeat(self, text: str | None) -> None:
+    def heartbeat(self, message: Message | None) -> None:
         """Queue a heartbeat (None: a state just went out, which proves the socket alive just
         as well); the viewer may close itself here if its browser went silent."""
 
@@ -50,7 +50,7 @@ class Feed:
     switching: bool = False
     last_frame: float = 0.0  # monotonic time of the last frame, for the stale check
     last_broadcast: float = 0.0  # monotonic time of the last state sent to every viewer
-    snapshot: str | None = None  # the newest browser message, for viewers who join
+    snapshot: Message | None = None  # the newest browser message, for viewers who join
     viewer_arrived: asyncio.Event = field(default_factory=asyncio.Event)
     # Powers of the last 15 minutes at most once a second, so a joining viewer's chart is full.
     history: deque[list[float | None]] = field(default_factory=lambda: deque(maxlen=HISTORY))
@@ -72,6 +72,6 @@ class Feed:
 
     def broadcast(self) -> None:
         self.last_broadcast = time.monotonic()
-        self.snapshot = self.state.message()
+        self.snapshot = message = Message.of(self.state.message())
         for viewer in tuple(self.viewers):
-            viewer.deliver(self.snapshot)
+            viewer.deliver(message)

@@ -1,11 +1,13 @@
 """A viewer's outbox: a few state messages at most, and one heartbeat.
 
-Every state message carries the full merged state. The common case costs no task switch: when
-nothing is queued or in flight, ``put`` starts the send at once, and the server's send
-completes without suspending while the socket's write buffer has room (uvicorn frames the
-message and writes it to the transport), so a frame reaches the socket inside the relay's own
-loop iteration. Only a send that really waits (the browser's buffer is full: back-pressure) is
-handed, mid-flight, to the viewer's writer task; from then on states queue behind it.
+Every state message carries the full merged state. The common case costs no task switch and no
+coroutine: when nothing is queued or in flight, ``put`` writes the message's frame, encoded once
+for every viewer, straight to the socket (``dashboard.wsprotocol``), inside the relay's own loop
+iteration. Where the server offers no such write, or the socket cannot take it right now, the
+ordinary ASGI send starts at once instead; it completes without suspending while the socket's
+write buffer has room. Only a send that really waits (the browser's buffer is full:
+back-pressure) is handed, mid-flight, to the viewer's writer task; from then on states queue
+behind it.
 
 A short queue (``LIVEFEED_VIEWER_QUEUE``, default 16 messages, 1.6 s at 10 frames/s) rides out
 a busy moment without losing a frame; a viewer that falls further behind skips to the newest
@@ -24,6 +26,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 from livefeed.metrics import METRICS
+from livefeed.state import Message
 
 log = logging.getLogger(__name__)
 
@@ -54,33 +57,45 @@ def _finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> Generator[Any, Any,
 
 
 class Mailbox:
-    def __init__(self, send: Callable[[str], Awaitable[None]], limit: int = 16) -> None:
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        limit: int = 16,
+        write: Callable[[bytes], bool] | None = None,
+    ) -> None:
+        """``send`` is the ASGI send of a text message; ``write``, where the server offers it,
+        writes an encoded frame at once or says False (then ``send`` is used)."""
         self._send = send
+        self._write = write
         self._limit = max(1, limit)
-        self._states: deque[str] = deque()
-        self._beat: str | None = None
+        self._states: deque[Message] = deque()
+        self._beat: Message | None = None
         self._wake = asyncio.Event()
         self._inflight: Generator[Any, Any, None] | None = None  # an eager send that waited
         self._inflight_state = True  # it carries a state (counted in frames out), not a beat
         self._sending = False  # the writer task is inside a send
 
-    def put(self, text: str) -> None:
+    def put(self, message: Message) -> None:
         """Send now if the socket is free, else queue; a full queue drops everything older."""
         if self._inflight is None and not self._sending and not self._states:
-            self._send_now(text)
+            if self._write is not None and self._write(message.frame):
+                METRICS.frames_out_total += 1
+            else:
+                self._send_now(message.text)
             return
         if len(self._states) >= self._limit:
             METRICS.frames_dropped_total += len(self._states)
             self._states.clear()
-        self._states.append(text)
+        self._states.append(message)
         self._wake.set()
 
-    def put_heartbeat(self, text: str) -> None:
+    def put_heartbeat(self, message: Message) -> None:
         """Send now if the socket is free, else after the pending states (replaces older beats)."""
         if self._inflight is None and not self._sending and not self._states:
-            self._send_now(text, state=False)
+            if self._write is None or not self._write(message.frame):
+                self._send_now(message.text, state=False)
             return
-        self._beat = text
+        self._beat = message
         self._wake.set()
 
     @property
@@ -102,6 +117,10 @@ class Mailbox:
         self._inflight_state = state
         self._wake.set()
 
+    async def _deliver(self, message: Message) -> None:
+        if self._write is None or not self._write(message.frame):
+            await self._send(message.text)
+
     async def run(self) -> None:
         """Send until cancelled; run as the viewer's one writer task."""
         try:
@@ -115,11 +134,11 @@ class Mailbox:
                         self._inflight = None
                         METRICS.frames_out_total += self._inflight_state
                     while self._states:
-                        await self._send(self._states.popleft())
+                        await self._deliver(self._states.popleft())
                         METRICS.frames_out_total += 1
                     beat, self._beat = self._beat, None
                     if beat is not None:
-                        await self._send(beat)
+                        await self._deliver(beat)
                 finally:
                     self._sending = False
         finally:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from channels.testing import WebsocketCommunicator
 
+from dashboard.wsprotocol import WRITE_FRAME
 from tests.livefeed.conftest import FULL_FRAME, connected, eventually, next_message, viewer
 
 
@@ -19,6 +21,32 @@ async def test_a_signed_in_viewer_gets_the_full_state_at_once(
     assert message["connection"] == "live"
     assert message["time"] == 1000
     assert message["data"] == FULL_FRAME
+
+
+async def test_where_the_server_offers_direct_writes_states_go_out_as_frames_encoded_once(
+    upstream, make_session, owner1_token, fleet_token, owner1_products
+):
+    """Served by ``python -m dashboard.serve``, a state is one frame written to every viewer's
+    socket as the same bytes, with no ASGI send per viewer."""
+    product = owner1_products[0]
+    frames: list[list[bytes]] = [[], []]
+    browsers = [viewer(product, make_session(token)) for token in (owner1_token, fleet_token)]
+    for browser, written in zip(browsers, frames, strict=True):
+        write = lambda frame, written=written: written.append(frame) or True  # noqa: E731
+        browser.scope["extensions"] = {WRITE_FRAME: {"write": write}}
+    async with connected(browsers[0]) as one, connected(browsers[1]) as two:
+        await eventually(lambda: all(frames))
+        await upstream.send(product, {"type": "latest-data", "time": 1001, "data": {"pvPower": 7}})
+        await eventually(lambda: all(len(written) >= 2 for written in frames))
+        assert frames[0][-1] is frames[1][-1]  # encoded once, the same bytes for both
+        frame = frames[0][-1]
+        assert frame[:2] == b"\x81\x7e"  # a final text frame, 16-bit length
+        state = json.loads(frame[4:])
+        assert state["type"] == "state" and state["data"]["pvPower"] == 7
+        # Through ASGI only what is one viewer's own: the recent history of a late joiner.
+        assert await one.receive_nothing()
+        assert (await two.receive_json_from())["type"] == "history"
+        assert await two.receive_nothing()
 
 
 async def test_it_refuses_a_socket_without_a_session(upstream):

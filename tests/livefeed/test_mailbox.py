@@ -7,13 +7,18 @@ import contextlib
 
 from livefeed.mailbox import Mailbox
 from livefeed.metrics import METRICS
+from livefeed.state import Message
 
 
 class Browser:
-    """A receiving end whose socket can be stalled, like a phone on a bad network."""
+    """A receiving end whose socket can be stalled, like a phone on a bad network.
+
+    ``send`` is the ASGI send (waits while stalled); ``write`` the server's direct write of an
+    encoded frame, which refuses while stalled (``dashboard.wsprotocol``)."""
 
     def __init__(self, stalled: bool = False) -> None:
         self.received: list[str] = []
+        self.written = 0  # how many came the direct way
         self.flowing = asyncio.Event()
         if not stalled:
             self.flowing.set()
@@ -21,6 +26,14 @@ class Browser:
     async def send(self, text: str) -> None:
         await self.flowing.wait()
         self.received.append(text)
+
+    def write(self, frame: bytes) -> bool:
+        if not self.flowing.is_set():
+            return False
+        assert frame[0] == 0x81 and frame[1] < 126  # one short text frame
+        self.received.append(frame[2:].decode())
+        self.written += 1
+        return True
 
 
 async def _running(*boxes: Mailbox) -> list[asyncio.Task]:
@@ -45,10 +58,10 @@ async def test_a_briefly_stalled_viewer_gets_every_state_within_its_queue():
     slow = Browser(stalled=True)
     box = Mailbox(slow.send, limit=4)
     tasks = await _running(box)
-    box.put("state-0")
+    box.put(Message.of("state-0"))
     await asyncio.sleep(0)  # the writer takes state-0 and blocks on the stalled socket
     for n in range(1, 5):
-        box.put(f"state-{n}")
+        box.put(Message.of(f"state-{n}"))
     slow.flowing.set()
     await _until(lambda: len(slow.received) == 5)
     assert slow.received == [f"state-{n}" for n in range(5)]
@@ -60,10 +73,10 @@ async def test_a_viewer_that_falls_further_behind_skips_to_the_newest_state():
     box = Mailbox(slow.send, limit=4)
     tasks = await _running(box)
     dropped = METRICS.frames_dropped_total
-    box.put("state-0")
+    box.put(Message.of("state-0"))
     await asyncio.sleep(0)
     for n in range(1, 1001):
-        box.put(f"state-{n}")
+        box.put(Message.of(f"state-{n}"))
         assert box.pending <= 4  # bounded, however long the stall
     slow.flowing.set()
     await _until(lambda: slow.received[-1:] == ["state-1000"])
@@ -79,7 +92,7 @@ async def test_a_stalled_viewer_does_not_delay_the_others():
     tasks = await _running(*boxes)
     for n in range(50):
         for box in boxes:
-            box.put(f"state-{n}")
+            box.put(Message.of(f"state-{n}"))
         await asyncio.sleep(0)
     await asyncio.sleep(0)
     assert fast.received == [f"state-{n}" for n in range(50)]
@@ -90,8 +103,8 @@ async def test_a_stalled_viewer_does_not_delay_the_others():
 async def test_a_heartbeat_never_replaces_a_pending_state():
     browser = Browser(stalled=True)
     box = Mailbox(browser.send)
-    box.put("state")
-    box.put_heartbeat("beat")
+    box.put(Message.of("state"))
+    box.put_heartbeat(Message.of("beat"))
     tasks = await _running(box)
     browser.flowing.set()
     await _until(lambda: len(browser.received) == 2)
@@ -102,8 +115,8 @@ async def test_a_heartbeat_never_replaces_a_pending_state():
 async def test_a_free_viewer_gets_its_state_at_once_without_waiting_for_its_writer():
     browser = Browser()
     box = Mailbox(browser.send)
-    box.put("state-0")
-    box.put("state-1")
+    box.put(Message.of("state-0"))
+    box.put(Message.of("state-1"))
     assert browser.received == ["state-0", "state-1"]
     assert box.pending == 0
 
@@ -112,10 +125,10 @@ async def test_a_stalled_send_keeps_its_place_ahead_of_later_states():
     browser = Browser(stalled=True)
     box = Mailbox(browser.send)
     tasks = await _running(box)
-    box.put("state-0")  # starts at once, then waits on the stalled socket
-    box.put("state-1")
+    box.put(Message.of("state-0"))  # starts at once, then waits on the stalled socket
+    box.put(Message.of("state-1"))
     await asyncio.sleep(0)
-    box.put("state-2")
+    box.put(Message.of("state-2"))
     assert browser.received == []
     browser.flowing.set()
     await _until(lambda: len(browser.received) == 3)
@@ -127,6 +140,35 @@ async def test_a_heartbeat_to_a_free_viewer_goes_out_at_once_and_is_not_counted_
     browser = Browser()
     box = Mailbox(browser.send)
     sent = METRICS.frames_out_total
-    box.put_heartbeat("beat")
+    box.put_heartbeat(Message.of("beat"))
     assert browser.received == ["beat"]
     assert METRICS.frames_out_total == sent
+
+
+async def test_a_free_socket_takes_the_frame_encoded_once_and_no_send_is_started():
+    browser = Browser()
+    box = Mailbox(browser.send, write=browser.write)
+    sent = METRICS.frames_out_total
+    box.put(Message.of("state-0"))
+    box.put_heartbeat(Message.of("beat"))
+    assert browser.received == ["state-0", "beat"]
+    assert browser.written == 2
+    assert METRICS.frames_out_total - sent == 1  # the state, not the heartbeat
+
+
+async def test_a_refused_write_falls_back_to_the_send_and_later_states_keep_their_order():
+    browser = Browser(stalled=True)
+    box = Mailbox(browser.send, limit=4, write=browser.write)
+    tasks = await _running(box)
+    box.put(Message.of("state-0"))  # refused: waits in the ASGI send
+    box.put(Message.of("state-1"))
+    await asyncio.sleep(0)
+    box.put(Message.of("state-2"))
+    assert browser.received == []
+    browser.flowing.set()
+    await _until(lambda: len(browser.received) == 3)
+    assert browser.received == ["state-0", "state-1", "state-2"]
+    assert browser.written == 2  # the queued ones went the direct way once it was free
+    box.put(Message.of("state-3"))
+    assert browser.received[-1] == "state-3" and browser.written == 3
+    await _stop(tasks)
