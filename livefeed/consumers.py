@@ -94,9 +94,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.product_id = requested
         relay.subscribe(requested, self)
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Pongs skip Channels' ``aclose_old_connections``: it hops to a thread before every
+        handler to close stale database connections, and a pong touches no database. At a
+        pong per viewer every 2 s, those hops cost the fan-out more than writing its frames
+        did (measured: 63 against 45 us of server CPU per delivered message)."""
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Any message proves the browser alive (the page pongs every heartbeat, and every
-        couple of seconds while states arrive instead)."""
+        """Any message proves the browser alive (the page pongs every 5 s, on a state or on a
+        heartbeat, whichever comes)."""
         self.last_seen = time.monotonic()
 
     async def disconnect(self, code: int) -> None:

@@ -203,6 +203,32 @@ async def test_a_browser_that_stops_answering_heartbeats_is_closed(
         await eventually(lambda: upstream.sockets_for(owner1_products[0]) == 0)
 
 
+async def test_a_browser_that_pongs_stays_open_and_its_pongs_never_hop_to_a_thread(
+    settings, monkeypatch, upstream, make_session, owner1_token, owner1_products
+):
+    import channels.consumer
+
+    hops: list[str] = []
+    close_old = channels.consumer.aclose_old_connections
+
+    async def counted() -> None:  # Channels' per-message hop to a thread, counted
+        hops.append("hop")
+        await close_old()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    settings.LIVEFEED_HEARTBEAT_SECONDS = 0.05
+    settings.LIVEFEED_VIEWER_TIMEOUT = 0.3
+    communicator: WebsocketCommunicator = viewer(owner1_products[0], make_session(owner1_token))
+    async with connected(communicator) as browser:
+        await next_message(browser)
+        after_connect = len(hops)
+        for _ in range(10):  # a second, three times the timeout
+            await browser.send_json_to({"type": "pong"})
+            await asyncio.sleep(0.1)
+        assert (await next_message(browser, lambda m: True))["type"] in ("state", "heartbeat")
+        assert len(hops) == after_connect
+
+
 async def test_a_joining_viewer_first_gets_the_recent_history_for_its_chart(
     upstream, make_session, owner1_token, fleet_token, owner1_products
 ):
