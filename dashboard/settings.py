@@ -49,7 +49,8 @@ LIVEFEED_BACKOFF_BASE = 0.5
 LIVEFEED_BACKOFF_CAP = env_int("LIVEFEED_BACKOFF_CAP", 30, minimum=1)
 LIVEFEED_STALE_SECONDS = env_int("LIVEFEED_STALE_SECONDS", 5, minimum=1)
 LIVEFEED_HEARTBEAT_SECONDS = 2
-LIVEFEED_VIEWER_TIMEOUT = env_int("LIVEFEED_VIEWER_TIMEOUT", 20, minimum=5)
+# The page pongs every 5 s (static/js/live.js): below 15 s, two lost pongs would close it.
+LIVEFEED_VIEWER_TIMEOUT = env_int("LIVEFEED_VIEWER_TIMEOUT", 20, minimum=15)
 LIVEFEED_ACCESS_TTL = env_int("LIVEFEED_ACCESS_TTL", 60, minimum=1)
 # State messages a browser may lag behind before it skips to the newest one.
 LIVEFEED_VIEWER_QUEUE = env_int("LIVEFEED_VIEWER_QUEUE", 16, minimum=1)
