@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import pytest
+
 from livefeed.mailbox import Mailbox
 from livefeed.metrics import METRICS
 from livefeed.state import Message
@@ -121,9 +123,12 @@ async def test_a_free_viewer_gets_its_state_at_once_without_waiting_for_its_writ
     assert box.pending == 0
 
 
-async def test_a_stalled_send_keeps_its_place_ahead_of_later_states():
+@pytest.mark.parametrize("direct", [False, True], ids=["send only", "direct write refused"])
+async def test_a_stalled_send_keeps_its_place_ahead_of_later_states(direct):
+    """Also where the server offers direct writes: a refused write falls back to the send,
+    and once the socket is free the queued states go the direct way, in order."""
     browser = Browser(stalled=True)
-    box = Mailbox(browser.send)
+    box = Mailbox(browser.send, limit=4, write=browser.write if direct else None)
     tasks = await _running(box)
     box.put(Message.of("state-0"))  # starts at once, then waits on the stalled socket
     box.put(Message.of("state-1"))
@@ -133,6 +138,9 @@ async def test_a_stalled_send_keeps_its_place_ahead_of_later_states():
     browser.flowing.set()
     await _until(lambda: len(browser.received) == 3)
     assert browser.received == ["state-0", "state-1", "state-2"]
+    box.put(Message.of("state-3"))
+    assert browser.received[-1] == "state-3"
+    assert browser.written == (3 if direct else 0)  # all but the refused one
     await _stop(tasks)
 
 
@@ -154,21 +162,3 @@ async def test_a_free_socket_takes_the_frame_encoded_once_and_no_send_is_started
     assert browser.received == ["state-0", "beat"]
     assert browser.written == 2
     assert METRICS.frames_out_total - sent == 1  # the state, not the heartbeat
-
-
-async def test_a_refused_write_falls_back_to_the_send_and_later_states_keep_their_order():
-    browser = Browser(stalled=True)
-    box = Mailbox(browser.send, limit=4, write=browser.write)
-    tasks = await _running(box)
-    box.put(Message.of("state-0"))  # refused: waits in the ASGI send
-    box.put(Message.of("state-1"))
-    await asyncio.sleep(0)
-    box.put(Message.of("state-2"))
-    assert browser.received == []
-    browser.flowing.set()
-    await _until(lambda: len(browser.received) == 3)
-    assert browser.received == ["state-0", "state-1", "state-2"]
-    assert browser.written == 2  # the queued ones went the direct way once it was free
-    box.put(Message.of("state-3"))
-    assert browser.received[-1] == "state-3" and browser.written == 3
-    await _stop(tasks)
