@@ -78,10 +78,7 @@ class Mailbox:
     def put(self, message: Message) -> None:
         """Send now if the socket is free, else queue; a full queue drops everything older."""
         if self._inflight is None and not self._sending and not self._states:
-            if self._write is not None and self._write(message.frame):
-                METRICS.frames_out_total += 1
-            else:
-                self._send_now(message.text)
+            self._send_now(message)
             return
         if len(self._states) >= self._limit:
             METRICS.frames_dropped_total += len(self._states)
@@ -92,8 +89,7 @@ class Mailbox:
     def put_heartbeat(self, message: Message) -> None:
         """Send now if the socket is free, else after the pending states (replaces older beats)."""
         if self._inflight is None and not self._sending and not self._states:
-            if self._write is None or not self._write(message.frame):
-                self._send_now(message.text, state=False)
+            self._send_now(message, state=False)
             return
         self._beat = message
         self._wake.set()
@@ -102,9 +98,13 @@ class Mailbox:
     def pending(self) -> int:
         return len(self._states) + (self._beat is not None)
 
-    def _send_now(self, text: str, state: bool = True) -> None:
-        """Run the send up to its first suspension; if it suspends, the writer finishes it."""
-        coro = self._send(text)
+    def _send_now(self, message: Message, state: bool = True) -> None:
+        """Write the frame if the socket takes it; else run the send up to its first
+        suspension, and if it suspends, the writer finishes it."""
+        if self._write is not None and self._write(message.frame):
+            METRICS.frames_out_total += state
+            return
+        coro = self._send(message.text)
         try:
             waiting = coro.send(None)  # type: ignore[attr-defined]
         except StopIteration:
