@@ -262,6 +262,13 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def _quantile_ms(ordered: list[float], q: float) -> float:
+    """The q-quantile of sorted latencies in seconds, in milliseconds (NaN if none)."""
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
 def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
     ctx = mp.get_context("fork")
     ticks = int(args.seconds * args.rate)
@@ -347,15 +354,14 @@ def run_arm(name: str, args, env: dict[str, str], headers: dict) -> dict:
     source.join(10)
     latencies.sort()
     since_sent.sort()
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
     return {
         "connected": connected,
         "failures": failures,
         "delivered": sum(counts) / (ticks * args.viewers),
-        "p50": pick(0.50) if latencies else float("nan"),
-        "p99": pick(0.99) if latencies else float("nan"),
+        "p50": _quantile_ms(latencies, 0.50),
+        "p99": _quantile_ms(latencies, 0.99),
         "max": latencies[-1] * 1000 if latencies else float("nan"),
-        "p99_sent": since_sent[int(0.99 * len(since_sent))] * 1000 if since_sent else float("nan"),
+        "p99_sent": _quantile_ms(since_sent, 0.99),
         "upstream": upstream if name != "bare" else None,
         "mean": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
         "cpu_us": cpu_used / max(1, len(latencies)) * 1e6,
