@@ -385,10 +385,10 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = setup_django(products=max(args.products, 10))
-    from dashboard.auth import TOKEN_KEY
-    from dashboard.auth import session_store as SessionStore
     from emulator.auth import issue_token
     from emulator.models import User
+    from signin.auth import TOKEN_KEY
+    from signin.auth import session_store as SessionStore
 
     session = SessionStore()
     session[TOKEN_KEY] = issue_token(User.objects.get(email="fleet@example.com"), 3600)

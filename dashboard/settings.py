@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "template_partials",
     "channels",
     "dashboard",
+    "signin",
+    "fleet",
     "products",
     "livefeed",
 ]

@@ -1,14 +1,13 @@
+"""The site's URLs: each room brings its own; the project only mounts them."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.urls import include, path
 
-from dashboard import fleet, views
-
 urlpatterns = [
-    path("", fleet.overview, name="fleet"),
-    path("signin/", views.signin, name="signin"),
-    path("signout/", views.signout, name="signout"),
+    path("", include("fleet.urls")),
+    path("", include("signin.urls")),
     path("", include("livefeed.urls")),
     path("products/", include("products.urls")),
 ]

@@ -25,15 +25,9 @@ go this way and arrive intact, so an upgrade that moves them fails CI rather tha
 from __future__ import annotations
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
-WRITE_FRAME = "voltstorage.websocket.write_frame"
-
-
-def encode_text_frame(text: str) -> bytes:
-    """One complete, unmasked, uncompressed text frame: what a server sends, for any socket."""
-    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+from livefeed.wire import WRITE_FRAME
 
 
 class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):

@@ -9,7 +9,7 @@ class LivefeedConfig(AppConfig):
 
     def ready(self) -> None:
         # Signing out must close that session's live sockets, in whichever process they are.
-        from dashboard.signals import signed_out
         from livefeed.consumers import close_session_sockets
+        from signin.signals import signed_out
 
         signed_out.connect(close_session_sockets, dispatch_uid="livefeed-close-session-sockets")

@@ -22,12 +22,12 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http.cookie import parse_cookie
 
-from dashboard.auth import asession_token, session_store
-from dashboard.wsprotocol import WRITE_FRAME
 from livefeed.access import ALLOWED, UNAUTHORISED, check_access, forget_access
 from livefeed.mailbox import Mailbox
 from livefeed.relay import get_relay
 from livefeed.state import Message
+from livefeed.wire import WRITE_FRAME
+from signin.auth import asession_token, session_store
 
 GONE_QUIET = 4408  # the browser stopped answering heartbeats (or could not keep up)
 

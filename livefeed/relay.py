@@ -30,7 +30,6 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from dashboard import heap
 from livefeed.feed import Feed, Viewer
 from livefeed.metrics import METRICS
 from livefeed.state import (
@@ -253,17 +252,6 @@ class Relay:
 
 
 _relays: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay] = weakref.WeakKeyDictionary()
-_heap_frozen = False
-
-
-def _freeze_heap() -> None:
-    """Once per process, when the first live viewer arrives: also freeze what was loaded since
-    start-up (see ``dashboard/heap.py``; a full GC pass over the unfrozen heap stalled a
-    500-viewer fan-out 100-130 ms, about 5 times in 10 s)."""
-    global _heap_frozen
-    if not _heap_frozen:
-        _heap_frozen = True
-        heap.settle()
 
 
 def get_relay() -> Relay:
@@ -272,5 +260,4 @@ def get_relay() -> Relay:
     relay = _relays.get(loop)
     if relay is None:
         relay = _relays[loop] = Relay()
-        _freeze_heap()
     return relay

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from dashboard.wsprotocol import encode_text_frame
+from livefeed.wire import encode_text_frame
 
 CONNECTING = "connecting"
 LIVE = "live"

@@ -13,12 +13,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from dashboard.auth import signin_required, upstream_error_page
 from products import client
 from products.client import BadRequest, Unauthorized, UpstreamError
 from products.export import filename, joined, pieces
 from products.forms import ExportForm
 from products.views import back_context, product_for, zone_of
+from signin.auth import signin_required, upstream_error_page
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.auth import signin_required, upstream_error_page
 from products import client
 from products.buckets import Kpis, group_buckets, kpis
 from products.charts import detail_figure, energy_figure, ratio_figure, temperature_figure
@@ -31,6 +30,7 @@ from products.forms import ExportForm, RangeForm
 from products.periods import local_midnight
 from products.ranges import RANGE_CHOICES, format_date
 from products.series import DEFAULT_TOLERANCE, day_series
+from signin.auth import signin_required, upstream_error_page
 
 log = logging.getLogger(__name__)
 

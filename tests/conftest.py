@@ -19,7 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.core.cache import cache
 from django.db import connections
+from django.test import Client
 from django.test.utils import override_settings
 
 FAST_HASHERS = [
@@ -228,3 +230,35 @@ def pytest_collection_modifyitems(config, items) -> None:
             "django_db"
         ):
             item.add_marker(pytest.mark.django_db)
+
+
+def sign_in(client: Client, email: str, *, keep: bool = False, next_url: str = ""):
+    """Sign ``client`` in through the real sign-in page against the live emulator."""
+    data = {"email": email, "password": PASSWORD}
+    if keep:
+        data["keep"] = "on"
+    if next_url:
+        data["next"] = next_url
+    return client.post("/signin/", data)
+
+
+@pytest.fixture
+def fleet_client(server, db) -> Client:
+    client = Client()
+    assert sign_in(client, "fleet@example.com").status_code == 302
+    return client
+
+
+@pytest.fixture
+def owner1_client(server, db) -> Client:
+    client = Client()
+    assert sign_in(client, "owner1@example.com").status_code == 302
+    return client
+
+
+@pytest.fixture
+def empty_cache() -> Iterator[None]:
+    """The test starts and ends without fleet snapshots, sessions or counters left by another."""
+    cache.clear()
+    yield
+    cache.clear()

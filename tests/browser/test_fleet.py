@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from dashboard.auth import TOKEN_KEY
-from dashboard.auth import session_store as SessionStore
+from signin.auth import TOKEN_KEY
+from signin.auth import session_store as SessionStore
 from tests.browser.conftest import sign_in_page
 from tests.conftest import FLEET_SIZE
 

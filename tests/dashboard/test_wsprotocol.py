@@ -12,7 +12,7 @@ import uvicorn
 from websockets.asyncio.client import connect
 
 from dashboard.serve import options
-from dashboard.wsprotocol import WRITE_FRAME, encode_text_frame
+from livefeed.wire import WRITE_FRAME, encode_text_frame
 
 SIZES = (5, 300, 70_000)  # the three length encodings of a frame header
 

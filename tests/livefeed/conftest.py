@@ -69,8 +69,8 @@ def _committed(fn: Callable[[], Any]) -> Any:
 @pytest.fixture
 def make_session(db_open) -> Iterator[Callable[[str], str]]:
     """A real session row holding an upstream token, as sign-in leaves it; removed after."""
-    from dashboard.auth import TOKEN_KEY
-    from dashboard.auth import session_store as SessionStore
+    from signin.auth import TOKEN_KEY
+    from signin.auth import session_store as SessionStore
 
     created: list[str] = []
 

@@ -7,7 +7,7 @@ import json
 
 from channels.testing import WebsocketCommunicator
 
-from dashboard.wsprotocol import WRITE_FRAME
+from livefeed.wire import WRITE_FRAME
 from tests.livefeed.conftest import FULL_FRAME, connected, eventually, next_message, viewer
 
 
@@ -138,7 +138,7 @@ async def test_deltas_are_merged_and_product_frames_relayed(
 async def test_signing_out_closes_that_sessions_sockets_only(
     upstream, make_session, owner1_token, owner1_products
 ):
-    from dashboard.signals import signed_out
+    from signin.signals import signed_out
 
     product = owner1_products[0]
     leaving, staying = make_session(owner1_token), make_session(owner1_token)
@@ -148,7 +148,7 @@ async def test_signing_out_closes_that_sessions_sockets_only(
     ):
         await next_message(left)
         await next_message(stayed)
-        await signed_out.asend(sender="dashboard", session_key=leaving)
+        await signed_out.asend(sender="signin", session_key=leaving)
         assert await left.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
         assert await stayed.receive_nothing(timeout=0.2)
         await upstream.send(product, {"type": "latest-data", "time": 1005, "data": {"pvPower": 1}})

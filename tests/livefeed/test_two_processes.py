@@ -154,9 +154,9 @@ async def test_two_processes_each_hold_one_upstream_socket_per_product_and_deliv
         }
         from channels.layers import get_channel_layer
 
-        from dashboard.signals import signed_out
+        from signin.signals import signed_out
 
-        await signed_out.asend(sender="dashboard", session_key=shared)
+        await signed_out.asend(sender="signin", session_key=shared)
         closed = [b for b in browsers if b.cookie.endswith(shared)]
         await eventually(lambda: all(b.close_code == 4401 for b in closed), timeout=5)
         assert {b.url.split("/")[2] for b in closed} == {f"127.0.0.1:{p}" for p in processes}

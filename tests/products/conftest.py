@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from django.test import Client
 
 from tests.conftest import PASSWORD
 
@@ -16,25 +15,6 @@ FLAKY_PRODUCT = 50  # offline for hours on most days (sim_offline_rate 0.6)
 ERROR_PRODUCT = 16  # carries nonDefaultStrategy; owner 1
 NOT_INSTALLED_PRODUCT = 6
 FOREIGN_TO_OWNER1 = 1  # belongs to owner 2
-
-
-def sign_in(client: Client, email: str) -> None:
-    response = client.post("/signin/", {"email": email, "password": PASSWORD})
-    assert response.status_code == 302
-
-
-@pytest.fixture
-def fleet_client(server, db) -> Client:
-    client = Client()
-    sign_in(client, "fleet@example.com")
-    return client
-
-
-@pytest.fixture
-def owner1_client(server, db) -> Client:
-    client = Client()
-    sign_in(client, "owner1@example.com")
-    return client
 
 
 def live_sign_in(server, email: str) -> httpx.Client:

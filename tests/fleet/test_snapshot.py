@@ -13,8 +13,8 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.core.cache import cache
 from django.test.utils import override_settings
 
-from dashboard import fleet_snapshot
-from dashboard.fleet_params import FleetQuery
+from fleet import snapshot as fleet_snapshot
+from fleet.params import FleetQuery
 from products.client import UpstreamUnavailable
 from tests.conftest import FLEET_SIZE
 

@@ -11,8 +11,8 @@ import pytest
 import respx
 from django.test.utils import override_settings
 
-from dashboard import fleet_snapshot
-from dashboard.auth import TOKEN_KEY
+from fleet import snapshot as fleet_snapshot
+from signin.auth import TOKEN_KEY
 from tests.conftest import FLEET_SIZE
 
 pytestmark = pytest.mark.django_db

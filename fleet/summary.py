@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from dashboard.fleet_params import SORTS, FleetQuery
+from fleet.params import SORTS, FleetQuery
 from products.client import Product
 from products.errorcodes import describe
 

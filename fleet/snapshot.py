@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.cache import cache
 
-from dashboard.fleet_summary import Row, Summary
+from fleet.summary import Row, Summary
 from products import client
 from products.client import UpstreamError
 

@@ -7,10 +7,10 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.test import Client
 from django.test.utils import override_settings
 
-from dashboard.auth import EMAIL_KEY, TOKEN_KEY
-from dashboard.auth import session_store as SessionStore
-from dashboard.signals import signed_out
-from tests.dashboard.conftest import sign_in
+from signin.auth import EMAIL_KEY, TOKEN_KEY
+from signin.auth import session_store as SessionStore
+from signin.signals import signed_out
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 

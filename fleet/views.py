@@ -15,11 +15,10 @@ from urllib.parse import quote
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from dashboard import fleet_snapshot
-from dashboard.auth import signin_required
-from dashboard.fleet_params import INSTALLED, PAGE_SIZES, STATES, FleetQuery
-from dashboard.fleet_rows import rows_html
-from dashboard.fleet_summary import Row, Summary, Tiles, select
+from fleet import snapshot as fleet_snapshot
+from fleet.params import INSTALLED, PAGE_SIZES, STATES, FleetQuery
+from fleet.rows import FleetRow, rows_html
+from fleet.summary import Row, Summary, Tiles, select
 from products import client
 from products.client import (
     BadRequest,
@@ -28,49 +27,7 @@ from products.client import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from products.errorcodes import ErrorInfo, describe_all
-
-
-@dataclass(frozen=True)
-class FleetRow:
-    """One table row, ready to print: a page of 100 rows renders without template logic."""
-
-    id: int
-    link: str
-    serial: str
-    type: str
-    group: str
-    owner: str
-    customer: str
-    installed: str  # "4 Dec 2019", or "" when not installed
-    hardware: str
-    status: str  # css modifier: online, offline, unknown
-    status_text: str
-    errors: list[ErrorInfo]
-
-    @classmethod
-    def of(cls, row: Row, back: str) -> FleetRow:
-        day = row.installed_on
-        if row.online:
-            status, text = "online", "Online"
-        elif day is not None:
-            status, text = "offline", "Offline"
-        else:
-            status, text = "unknown", "—"
-        return cls(
-            id=row.id,
-            link=f"/products/{row.id}/" + (f"?back={back}" if back else ""),
-            serial=row.serial_number or str(row.id),
-            type=row.type_name or "—",
-            group=row.group_name or "—",
-            owner=row.owner_name or "—",
-            customer=row.customer,
-            installed=f"{day.day} {day:%b %Y}" if day else "",
-            hardware=row.hardware_version or "—",
-            status=status,
-            status_text=text,
-            errors=describe_all(row.errors),
-        )
+from signin.auth import signin_required
 
 
 @dataclass
@@ -288,10 +245,10 @@ async def overview(request: HttpRequest) -> HttpResponse:
 
     context = {**_context(query, result, summary, failure), "pending": pending}
     if request.htmx and request.htmx.target == "fleet-results":
-        response = render(request, "dashboard/fleet.html#results", context)
+        response = render(request, "fleet/fleet.html#results", context)
         if request.htmx.trigger == "fleet-filters":
             # The canonical URL of what the form asked for: no empty fields, junk dropped.
             # (Links push their own href; the retrying banner and the tiles loader push none.)
             response["HX-Push-Url"] = f"/{query.querystring()}"
         return response
-    return render(request, "dashboard/fleet.html", context)
+    return render(request, "fleet/fleet.html", context)

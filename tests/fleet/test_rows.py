@@ -6,11 +6,10 @@ import re
 
 from django.template import Context, Template
 
-from dashboard.fleet import FleetRow
-from dashboard.fleet_rows import rows_html
+from fleet.rows import FleetRow, rows_html
 from products.errorcodes import describe_all
 
-# The row loop as templates/dashboard/fleet.html had it before it moved into Python.
+# The row loop as templates/fleet/fleet.html had it before it moved into Python.
 TEMPLATE_ROWS = Template(
     """{% for r in rows %}
 <tr data-product-id="{{ r.id }}">

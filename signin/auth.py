@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
-from dashboard.signals import signed_out
 from products.client import BadRequest, Forbidden, Unauthorized, UpstreamError, UpstreamUnavailable
+from signin.signals import signed_out
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ async def end_session(request: HttpRequest) -> None:
     """Forget the token: tell listeners (open live sockets) first, then flush the session."""
     key = request.session.session_key
     if key:
-        await signed_out.asend(sender="dashboard", session_key=key)
+        await signed_out.asend(sender="signin", session_key=key)
     await request.session.aflush()
 
 
@@ -146,7 +146,7 @@ def upstream_error_page(request: HttpRequest, exc: UpstreamError) -> HttpRespons
     else:
         status, title = 502, "The VoltStorage API answered with an error"
         detail = "; ".join(exc.errors)
-    template = "dashboard/upstream_error.html"
+    template = "signin/upstream_error.html"
     if getattr(request, "htmx", False):
         template += "#message"
     context = {"error_title": title, "error_detail": detail, "error_status": status}

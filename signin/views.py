@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dashboard.auth import EMAIL_KEY, TOKEN_KEY, asession_token, end_session, safe_next
 from products import client
 from products.client import BadRequest, UpstreamError, UpstreamUnavailable
+from signin.auth import EMAIL_KEY, TOKEN_KEY, asession_token, end_session, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ async def signin(request: HttpRequest) -> HttpResponse:
         "expired": request.GET.get("expired") == "1" and request.method == "GET",
         "signed_out": request.GET.get("signed_out") == "1" and request.method == "GET",
     }
-    return render(request, "dashboard/signin.html", context, status=status)
+    return render(request, "signin/signin.html", context, status=status)
 
 
 @require_POST

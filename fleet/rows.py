@@ -8,13 +8,55 @@ printed, escaped with the same rules (``html.escape`` with quotes, as Django's a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString, mark_safe
 
-if TYPE_CHECKING:
-    from dashboard.fleet import FleetRow
+from fleet.summary import Row
+from products.errorcodes import ErrorInfo, describe_all
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    """One table row, ready to print: a page of 100 rows renders without template logic."""
+
+    id: int
+    link: str
+    serial: str
+    type: str
+    group: str
+    owner: str
+    customer: str
+    installed: str  # "4 Dec 2019", or "" when not installed
+    hardware: str
+    status: str  # css modifier: online, offline, unknown
+    status_text: str
+    errors: list[ErrorInfo]
+
+    @classmethod
+    def of(cls, row: Row, back: str) -> FleetRow:
+        day = row.installed_on
+        if row.online:
+            status, text = "online", "Online"
+        elif day is not None:
+            status, text = "offline", "Offline"
+        else:
+            status, text = "unknown", "—"
+        return cls(
+            id=row.id,
+            link=f"/products/{row.id}/" + (f"?back={back}" if back else ""),
+            serial=row.serial_number or str(row.id),
+            type=row.type_name or "—",
+            group=row.group_name or "—",
+            owner=row.owner_name or "—",
+            customer=row.customer,
+            installed=f"{day.day} {day:%b %Y}" if day else "",
+            hardware=row.hardware_version or "—",
+            status=status,
+            status_text=text,
+            errors=describe_all(row.errors),
+        )
 
 
 def _errors(row: FleetRow) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dashboard import fleet_summary
-from dashboard.fleet_params import FleetQuery
+from fleet import summary as fleet_summary
+from fleet.params import FleetQuery
 
 
 def _row(n, **kw):
