@@ -6,6 +6,7 @@ rather than silently run with the opposite of what the operator meant.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from urllib.parse import unquote, urlparse
 
@@ -51,6 +52,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def networks_from_list(
+    name: str, items: list[str]
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``) of a list setting."""
+    networks = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingError(f"{name}: {item!r} is not an IP address or network") from None
+    return tuple(networks)
 
 
 def database_from_url(url: str, base_dir: os.PathLike[str] | str) -> dict[str, object]:

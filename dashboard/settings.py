@@ -17,6 +17,7 @@ from dashboard.env import (
     env_int,
     env_list,
     env_str,
+    networks_from_list,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +40,12 @@ EMULATOR_CONCURRENCY = env_int("EMULATOR_CONCURRENCY", 1, minimum=1)
 EMULATOR_JWT_SECRET = env_str("EMULATOR_JWT_SECRET", SECRET_KEY)
 UPSTREAM_TIMEOUT = env_int("UPSTREAM_TIMEOUT", 10, minimum=1)
 METRICS_PUBLIC = env_bool("METRICS_PUBLIC", False)
+# Proxies whose X-Forwarded-For is believed (signin/addresses.py): addresses or networks.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+TRUSTED_PROXY_NETWORKS = networks_from_list("TRUSTED_PROXIES", TRUSTED_PROXIES)
+# Seals upstream tokens at rest (signin/tokens.py); separate from SECRET_KEY.
+_DEV_TOKEN_KEY = "dev-only-insecure-token-encryption-key"
+TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY", _DEV_TOKEN_KEY)
 # The upstream live socket; empty: VOLTSTORAGE_API_URL's /data/socket as ws(s)://.
 VOLTSTORAGE_SOCKET_URL = env_str("VOLTSTORAGE_SOCKET_URL", "").rstrip("/")
 # Live feed (livefeed/relay.py): seconds an unwatched upstream socket stays open; reconnect
