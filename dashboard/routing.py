@@ -4,6 +4,7 @@ the origin and session checks it needs)."""
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from channels.routing import URLRouter
@@ -13,6 +14,7 @@ def websocket_application(emulator_enabled: bool) -> Any:
     from livefeed.routing import websocket_urlpatterns as live_routes
 
     routes: list[Any] = list(live_routes)
+    routes.extend(import_module("displays.routing").websocket_urlpatterns)  # the wall's socket
     if emulator_enabled:
         from emulator.routing import websocket_urlpatterns as emulator_routes
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fleet",
     "products",
     "livefeed",
+    "displays",
 ]
 if EMULATOR_ENABLED:
     INSTALLED_APPS.append("emulator")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("fleet.urls")),
     path("", include("signin.urls")),
     path("", include("livefeed.urls")),
+    path("", include("displays.urls")),
     path("products/", include("products.urls")),
 ]
 

@@ -72,19 +72,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self._closer: asyncio.Task[None] | None = None
         self.last_seen = time.monotonic()
         requested = int(self.scope["url_route"]["kwargs"]["product_id"])
-        session = scope_session(self.scope)
-        token = await asession_token(session) if session is not None else None
+        viewer = await self.credentials(requested)
         # Accept first so the refusal can carry a close code the page understands.
         await self.accept()
-        if token is None:
-            await self.close(code=UNAUTHORISED)
+        if isinstance(viewer, int):
+            await self.close(code=viewer)
             return
+        token, group = viewer
         verdict = await check_access(token, requested)
         if verdict != ALLOWED:
             await self.close(code=verdict)
             return
         self.token = token
-        self.group = session_group(session.session_key)
+        self.group = group
         await self.channel_layer.group_add(self.group, self.channel_name)
         relay = get_relay()
         history = relay.history_message(requested)
@@ -93,6 +93,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self._writer = asyncio.create_task(self._mailbox.run())
         self.product_id = requested
         relay.subscribe(requested, self)
+
+    async def credentials(self, product_id: int) -> tuple[str, str] | int:
+        """The viewer's upstream token and the channel-layer group that ends its sockets, or the
+        close code to refuse it with. The extension point for sockets that authenticate
+        otherwise than by session (a wall display's link: ``displays.consumers``)."""
+        session = scope_session(self.scope)
+        token = await asession_token(session) if session is not None else None
+        if session is None or token is None:
+            return UNAUTHORISED
+        return token, session_group(session.session_key)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Pongs skip Channels' ``aclose_old_connections``: it hops to a thread before every
