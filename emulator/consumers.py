@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from emulator import schedule, simulation
 from emulator.auth import AuthError, user_for_token
-from emulator.params import Forbidden, product_for
+from emulator.params import Forbidden, parse_int, product_for
 from emulator.site import Site
 
 # Seconds between two looks at the clock; tests shorten it and move a frozen clock instead.
@@ -68,16 +68,16 @@ class DataSocket(AsyncWebsocketConsumer):
     task: asyncio.Task | None = None
 
     async def connect(self) -> None:
-        query = parse_qs(self.scope.get("query_string", b"").decode())
+        # A query string is ASCII (percent-escaped); junk bytes must not crash the handshake.
+        query = parse_qs(self.scope.get("query_string", b"").decode("ascii", "replace"))
         token = (query.get("token") or [""])[0]
         raw_id = (query.get("productId") or [""])[0]
         await self.accept()
         if not token:
             await self.close(code=4401)
             return
-        try:
-            product_id = int(raw_id)
-        except ValueError:
+        product_id = parse_int(raw_id)
+        if product_id is None or product_id < 1:
             await self.close(code=4400)
             return
         try:
