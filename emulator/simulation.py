@@ -52,6 +52,10 @@ THRESHOLDS: dict[str, tuple[float, float]] = {
 _ABS = np.array([THRESHOLDS[f][0] for f in FIELDS])
 _REL = np.array([THRESHOLDS[f][1] for f in FIELDS])
 _S_PHASE, _S_NOISE_PV, _S_NOISE_HOUSE, _S_NOISE_INV = 201, 202, 203, 204
+_S_METER_HOUSE = 205
+# W: what a household meter's reading jitters by from one second to the next (at most a quarter
+# of the load), and the swing of the battery's pumps and electronics around their draw.
+HOUSE_JITTER, AUX_SWING = 6.0, 3.0
 
 
 @dataclass
@@ -73,6 +77,19 @@ def _zero_sum_noise(site: Site, salt: int, seconds: np.ndarray) -> np.ndarray:
     """Noise in (-1, 1) whose sum over each whole minute is zero."""
     u = schedule.uniform_np(site.product_id, salt, seconds).reshape(-1, 60)
     return (u - u.mean(axis=1, keepdims=True)).ravel()
+
+
+def _alternating_swing(site: Site, salt: int, seconds: np.ndarray) -> np.ndarray:
+    """Noise that changes sign every second, magnitude in [0.8, 1), summing to zero per minute.
+
+    Why alternate: at night, with no PV and the battery idle, nothing else moves, and the
+    contract promises about one frame a second while a product is online. Within a minute two
+    consecutive seconds differ by at least 1.6, so the inverter's swing (``AUX_SWING`` W plus
+    12 % of its power, see ``seconds``) exceeds its report threshold every second; only at a
+    minute's edge can the minute values' own step cancel it (a second's gap at most)."""
+    u = 0.8 + 0.2 * schedule.uniform_np(site.product_id, salt, seconds)
+    swing = np.where(seconds % 2 == 0, u, -u).reshape(-1, 60)
+    return (swing - swing.mean(axis=1, keepdims=True)).ravel()
 
 
 def _minutes(site: Site, m0: int, m1: int) -> dict[str, np.ndarray]:
@@ -113,12 +130,18 @@ def seconds(site: Site, s0: int, s1: int) -> tuple[np.ndarray, np.ndarray]:
 
     n_pv = _zero_sum_noise(site, _S_NOISE_PV, secs)
     n_house = _zero_sum_noise(site, _S_NOISE_HOUSE, secs)
-    n_inv = _zero_sum_noise(site, _S_NOISE_INV, secs)
+    swing = _alternating_swing(site, _S_NOISE_INV, secs)
     pv = per_second("pv") * (1.0 + 0.1 * n_pv)
-    house = per_second("house") * (1.0 + 0.01 * n_house)
-    x = per_second("x") * (1.0 + 0.12 * n_inv)
-    inverter = x - per_second("aux")
-    pe = per_second("pe") * (1.0 + 0.12 * n_inv)
+    house_min = per_second("house")
+    meter = _zero_sum_noise(site, _S_METER_HOUSE, secs) * np.minimum(HOUSE_JITTER, house_min / 4)
+    house = house_min * (1.0 + 0.01 * n_house) + meter
+    # The conversion's power and the pumps' draw swing against each other, so the inverter's
+    # AC power (their difference) swings by their sum whatever the direction of the power.
+    x_min, pe_min = per_second("x"), per_second("pe")
+    x = x_min + 0.12 * np.abs(x_min) * swing
+    aux = per_second("aux") - AUX_SWING * swing
+    inverter = x - aux
+    pe = pe_min + 0.12 * np.abs(pe_min) * swing
     frac = ((secs % 60) + phase(site)) / 60.0
     soc0 = per_second("soc0")
     soc = soc0 + (per_second("soc1") - soc0) * frac
