@@ -13,7 +13,6 @@ import contextlib
 import json
 import time
 from bisect import bisect_right
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -43,18 +42,6 @@ async def close_all(code: int = DROP_CODE) -> int:
     for consumer in consumers:
         await consumer.drop(code)
     return len(consumers)
-
-
-@lru_cache(maxsize=1024)
-def window_frames(site: Site, start: int) -> tuple[tuple[float, ...], tuple[dict[str, Any], ...]]:
-    """Times and changed fields of every report instant in [start, start + WINDOW)."""
-    frames: list[tuple[float, dict[str, Any]]] = []
-    for chunk in simulation.iter_reports(site, start, start + WINDOW, now=start + WINDOW):
-        columns = [(f, chunk.values[f]) for f in simulation.FIELDS]
-        for i, t in enumerate(chunk.times):
-            data = {f: simulation.json_value(f, float(v[i])) for f, v in columns if v[i] == v[i]}
-            frames.append((float(t), data))
-    return tuple(t for t, _ in frames), tuple(d for _, d in frames)
 
 
 def _authorise(token: str, product_id: int) -> Site:
@@ -132,7 +119,7 @@ class DataSocket(AsyncWebsocketConsumer):
             start = max(sent_until, now - 60)
             window = int(start // WINDOW) * WINDOW
             while window <= now:
-                times, changes = window_frames(site, window)
+                times, changes = simulation.window_frames(site, window)
                 for i in range(bisect_right(times, start), bisect_right(times, now)):
                     await self._send("latest-data", times[i], changes[i])
                 window += WINDOW
