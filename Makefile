@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint format setup
+.PHONY: demo test fuzz bench lint format setup
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) manage.py collectstatic --no-input -v0
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The emulator's property-based tests with many fresh random examples (a few minutes); `make test`
+# runs the same tests on a fixed, derandomised set.
+FUZZ_EXAMPLES ?= 1500
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz HYPOTHESIS_MAX_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -p no:cacheprovider \
+		tests/emulator/test_openapi_fuzz.py tests/emulator/test_params.py $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

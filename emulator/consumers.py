@@ -13,7 +13,6 @@ import contextlib
 import json
 import time
 from bisect import bisect_right
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -22,7 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from emulator import schedule, simulation
 from emulator.auth import AuthError, user_for_token
-from emulator.params import Forbidden, product_for
+from emulator.params import Forbidden, parse_int, product_for
 from emulator.site import Site
 
 # Seconds between two looks at the clock; tests shorten it and move a frozen clock instead.
@@ -45,18 +44,6 @@ async def close_all(code: int = DROP_CODE) -> int:
     return len(consumers)
 
 
-@lru_cache(maxsize=1024)
-def window_frames(site: Site, start: int) -> tuple[tuple[float, ...], tuple[dict[str, Any], ...]]:
-    """Times and changed fields of every report instant in [start, start + WINDOW)."""
-    frames: list[tuple[float, dict[str, Any]]] = []
-    for chunk in simulation.iter_reports(site, start, start + WINDOW, now=start + WINDOW):
-        columns = [(f, chunk.values[f]) for f in simulation.FIELDS]
-        for i, t in enumerate(chunk.times):
-            data = {f: simulation.json_value(f, float(v[i])) for f, v in columns if v[i] == v[i]}
-            frames.append((float(t), data))
-    return tuple(t for t, _ in frames), tuple(d for _, d in frames)
-
-
 def _authorise(token: str, product_id: int) -> Site:
     user = user_for_token(token)
     return Site.from_product(product_for(user, product_id))
@@ -68,16 +55,16 @@ class DataSocket(AsyncWebsocketConsumer):
     task: asyncio.Task | None = None
 
     async def connect(self) -> None:
-        query = parse_qs(self.scope.get("query_string", b"").decode())
+        # A query string is ASCII (percent-escaped); junk bytes must not crash the handshake.
+        query = parse_qs(self.scope.get("query_string", b"").decode("ascii", "replace"))
         token = (query.get("token") or [""])[0]
         raw_id = (query.get("productId") or [""])[0]
         await self.accept()
         if not token:
             await self.close(code=4401)
             return
-        try:
-            product_id = int(raw_id)
-        except ValueError:
+        product_id = parse_int(raw_id)
+        if product_id is None or product_id < 1:
             await self.close(code=4400)
             return
         try:
@@ -132,7 +119,7 @@ class DataSocket(AsyncWebsocketConsumer):
             start = max(sent_until, now - 60)
             window = int(start // WINDOW) * WINDOW
             while window <= now:
-                times, changes = window_frames(site, window)
+                times, changes = simulation.window_frames(site, window)
                 for i in range(bisect_right(times, start), bisect_right(times, now)):
                     await self._send("latest-data", times[i], changes[i])
                 window += WINDOW

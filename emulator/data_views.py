@@ -21,9 +21,11 @@ from emulator.params import (
     api_view,
     error_response,
     get_bool,
+    get_choice,
     get_float,
     get_int,
     json_response,
+    parse_int,
     product_for,
 )
 from emulator.site import Site
@@ -42,10 +44,11 @@ def _time(request: HttpRequest, name: str) -> float | None:
 @api_view
 def latest(request: HttpRequest, user: User, product_id: str) -> HttpResponse:
     """GET /rest/products/{productId}/latest: the last reported value of every field."""
-    if not product_id.isdigit() or not 1 <= int(product_id) <= MAX_ID:
+    parsed = parse_int(product_id)
+    if parsed is None or parsed < 1:
         raise ParamError(f"productId must be an integer in [1, {MAX_ID}], got {product_id!r}")
     include_time = get_bool(request, "includeTime", default=False)
-    site = Site.from_product(product_for(user, int(product_id)))
+    site = Site.from_product(product_for(user, parsed))
     when, data = simulation.latest(site, time.time())
     if include_time:
         return JsonResponse({"time": when, "data": data})
@@ -58,9 +61,7 @@ def statistics(request: HttpRequest, user: User) -> HttpResponse:
     product_id = get_int(request, "productId", required=True, minimum=1, maximum=MAX_ID)
     tstart = _time(request, "tstart")
     tend = _time(request, "tend")
-    timespan = request.GET.get("timespan") or "day"
-    if timespan not in stats.TIMESPANS:
-        raise ParamError(f"timespan must be one of {', '.join(stats.TIMESPANS)}, got {timespan!r}")
+    timespan = get_choice(request, "timespan", stats.TIMESPANS, "day")
     site = Site.from_product(product_for(user, product_id))
     now = time.time()
     if tend is None:

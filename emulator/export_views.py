@@ -33,7 +33,7 @@ MAX_TZ = 1439
 MAX_SEPARATOR = 8
 # A separator made of these would be ambiguous with the numbers and timestamps it separates.
 _SEPARATOR_FORBIDDEN = re.compile(r'[0-9.+\-:T"\x00-\x08\x0a-\x1f\x7f]')
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT64_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def export(request: HttpRequest, user: User, fmt: str) -> StreamingHttpResponse:
 
 
 def _ids(request: HttpRequest) -> tuple[int | None, int | None]:
-    product_id = get_int(request, "productId", minimum=INT64_MIN, maximum=INT64_MAX)
-    component_id = get_int(request, "componentId", minimum=INT64_MIN, maximum=INT64_MAX)
+    product_id = get_int(request, "productId", minimum=1, maximum=INT64_MAX)
+    component_id = get_int(request, "componentId", minimum=1, maximum=INT64_MAX)
     if product_id is None and component_id is None:
         raise ParamError("productId or componentId is required")
     if product_id is not None and component_id is not None:

@@ -292,8 +292,10 @@ def simulate_days(site: Site, days: np.ndarray) -> MinuteDays:
     )
 
 
-@lru_cache(maxsize=160)
+@lru_cache(maxsize=512)
 def one_day(site: Site, day: int) -> MinuteDays:
-    """The minute model of a single day, cached: the 1 Hz synthesis asks for it per chunk.
-    About 180 kB a day; 160 days cover 50 live products across midnight and a 31-day export."""
+    """The minute model of a single day, cached: the 1 Hz synthesis asks for it per chunk, and
+    today's for every socket's first frame and every ``latest``. About 180 kB a day (90 MB
+    full); 512 days hold today of 400 live products (a reconnect storm finds them warm) plus a
+    31-day export."""
     return simulate_days(site, np.array([day], dtype=np.int64))

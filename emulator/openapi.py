@@ -112,7 +112,8 @@ SORT_PATTERN = (
     r"timezone|createdAt|updatedAt|typeId|groupId))*$"
 )
 
-INT64 = {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1}
+# Ids are integers >= 1 written in ASCII digits (emulator/params.py refuses anything else).
+INT64 = {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
 
 
 PATHS: dict[str, Any] = {

@@ -16,6 +16,7 @@ from emulator.models import User
 from emulator.openapi import openapi_document
 from emulator.params import (
     INT32_MAX,
+    INT64_MAX,
     ParamError,
     api_view,
     error_response,
@@ -23,6 +24,7 @@ from emulator.params import (
     get_int,
     get_int_list,
     json_response,
+    parse_int,
     visible_products,
 )
 from emulator.serializers import products_json
@@ -105,8 +107,9 @@ def _search(q: str) -> Q:
         | Q(group__owner__name__icontains=text)
         | Q(owner_name__icontains=text)
     )
-    if text.isdigit():
-        cond |= Q(pk=int(text))
+    product_id = parse_int(text)
+    if product_id is not None:
+        cond |= Q(pk=product_id)
     return cond
 
 
@@ -115,8 +118,8 @@ def products(request: HttpRequest, user: User) -> HttpResponse:
     """GET /rest/products: the products this token may see, filtered, sorted and paged."""
     count = get_int(request, "count", minimum=1, maximum=INT32_MAX)
     page = get_int(request, "page", default=1, minimum=1, maximum=INT32_MAX)
-    group_id = get_int(request, "groupId")
-    owner_id = get_int(request, "ownerId")
+    group_id = get_int(request, "groupId", minimum=1, maximum=INT64_MAX)
+    owner_id = get_int(request, "ownerId", minimum=1, maximum=INT64_MAX)
     installed = get_bool(request, "installationDate")
     ids = get_int_list(request, "ids")
     order = _sort_order(request.GET.get("sort"))

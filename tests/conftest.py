@@ -23,6 +23,26 @@ from django.core.cache import cache
 from django.db import connections
 from django.test import Client
 from django.test.utils import override_settings
+from hypothesis import HealthCheck, settings
+
+# Property-based tests: ``make test`` draws the same bounded examples on every run (a CI that
+# fails must fail again on a re-run, and pass for the same reason); ``make fuzz`` draws many
+# fresh random ones to find what the fixed set misses.
+_HYPOTHESIS_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+settings.register_profile(
+    "ci", derandomize=True, database=None, max_examples=30, **_HYPOTHESIS_COMMON
+)
+settings.register_profile(
+    "fuzz",
+    derandomize=False,
+    database=None,
+    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "1500")),
+    **_HYPOTHESIS_COMMON,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 FAST_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",

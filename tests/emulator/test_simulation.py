@@ -169,3 +169,32 @@ def test_status_is_fault_while_an_inverter_or_pump_fault_is_active(fleet):
                 assert model.battery_ac[0, (t % DAY) // 60] == 0
                 return
     pytest.fail("no fault episode in the seeded fleet's last month")
+
+
+# 03:00 and 12:00 in Berlin on a December day: at night PV is zero and most batteries idle.
+WINTER_NIGHT = 1_796_173_200  # 2026-12-01T02:00:00Z
+WINTER_NOON = WINTER_NIGHT + 10 * 3600
+
+
+@pytest.mark.parametrize("start", [WINTER_NIGHT, WINTER_NOON], ids=["night", "noon"])
+def test_an_online_product_reports_about_every_second_day_and_night(fleet, start):
+    """The contract's "about one frame per second while online": no silence a viewer could take
+    for a stale product (the dashboard's threshold is 5 s), whatever the hour."""
+    end = start + 3600
+    for product in fleet:
+        site = Site.from_product(product)
+        if site.installed_at is None:
+            continue
+        times = np.concatenate(
+            [c.times for c in simulation.iter_reports(site, start, end, now=end)] or [[]]
+        )
+        seconds = np.arange(start, end) + simulation.phase(site)
+        online = schedule.online_mask(site, seconds)
+        if not online.any():
+            continue
+        reported = np.isin(np.round(seconds, 3), np.round(times, 3))
+        assert reported[online].mean() >= 0.99, product.id
+        # The longest run of online seconds without a report.
+        silent = online & ~reported
+        runs = np.diff(np.flatnonzero(np.concatenate([[True], ~silent, [True]]))) - 1
+        assert runs.max() <= 1, product.id

@@ -4,9 +4,11 @@ and the emulator's knob that drops every socket."""
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from dashboard.asgi import application
@@ -166,4 +168,25 @@ async def test_going_offline_sends_a_product_frame_and_then_silence(flaky, owner
     for _ in range(5):
         time_machine.shift(1)
         assert await communicator.receive_nothing(timeout=0.03)
+    await communicator.disconnect()
+
+
+async def test_an_online_product_sends_a_frame_every_second_at_night(fleet, time_machine):
+    night = 1_796_175_000  # 2026-12-01T02:30:00Z, 03:30 in Berlin: no sun, batteries idle
+    time_machine.move_to(night, tick=False)
+    site = next(
+        s
+        for s in map(Site.from_product, fleet)
+        if s.installed_at is not None and schedule.online_mask(s, night + np.arange(-5, 30)).all()
+    )
+    user = await database_sync_to_async(User.objects.get)(email="fleet@example.com")
+    communicator = _communicator(site.product_id, issue_token(user, 3600, now=night))
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await _json(communicator))["type"] == "latest-data"
+    assert (await _json(communicator))["type"] == "product"
+    for _ in range(20):
+        time_machine.shift(1)
+        frame = await _json(communicator)  # within 2 s of wall time, or the test fails
+        assert frame["type"] == "latest-data" and night < frame["time"] <= time.time()
     await communicator.disconnect()
