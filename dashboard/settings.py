@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dashboard.env import (
     SettingError,
+    check_production_secrets,
     database_from_url,
     env_bool,
     env_int,
@@ -25,19 +26,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
-if not DEBUG and SECRET_KEY == _DEV_SECRET and env_bool("REQUIRE_SECRET_KEY", False):
-    raise SettingError("SECRET_KEY must be set when REQUIRE_SECRET_KEY is on")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 PORT = env_int("PORT", 8000, minimum=1)
 # The upstream VoltStorage API. By default the embedded emulator on this same server.
 VOLTSTORAGE_API_URL = env_str("VOLTSTORAGE_API_URL", f"http://127.0.0.1:{PORT}/rest").rstrip("/")
-EMULATOR_ENABLED = env_bool("EMULATOR_ENABLED", True)
+# Off unless asked for: a mounted emulator hands out tokens for its demo accounts to anyone.
+EMULATOR_ENABLED = env_bool("EMULATOR_ENABLED", False)
 # Emulator requests running at once (more queue, in order): see emulator/middleware.py.
 EMULATOR_CONCURRENCY = env_int("EMULATOR_CONCURRENCY", 1, minimum=1)
-# Signs the emulator's JWTs; separate from SECRET_KEY so rotating one does not touch the other.
-EMULATOR_JWT_SECRET = env_str("EMULATOR_JWT_SECRET", SECRET_KEY)
+# Signs the emulator's JWTs; never SECRET_KEY (nor the public development key) outside DEBUG.
+_DEV_EMULATOR_SECRET = "dev-only-insecure-emulator-jwt-secret"
+EMULATOR_JWT_SECRET = env_str("EMULATOR_JWT_SECRET", _DEV_EMULATOR_SECRET)
 UPSTREAM_TIMEOUT = env_int("UPSTREAM_TIMEOUT", 10, minimum=1)
 METRICS_PUBLIC = env_bool("METRICS_PUBLIC", False)
 # Proxies whose X-Forwarded-For is believed (signin/addresses.py): addresses or networks.
@@ -46,6 +47,26 @@ TRUSTED_PROXY_NETWORKS = networks_from_list("TRUSTED_PROXIES", TRUSTED_PROXIES)
 # Seals upstream tokens at rest (signin/tokens.py); separate from SECRET_KEY.
 _DEV_TOKEN_KEY = "dev-only-insecure-token-encryption-key"
 TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY", _DEV_TOKEN_KEY)
+if not DEBUG:
+    # Every default above is published in this file: outside DEBUG, refuse to start on one.
+    check_production_secrets(
+        SECRET_KEY=(SECRET_KEY, _DEV_SECRET),
+        TOKEN_ENCRYPTION_KEY=(TOKEN_ENCRYPTION_KEY, _DEV_TOKEN_KEY),
+        **(
+            {"EMULATOR_JWT_SECRET": (EMULATOR_JWT_SECRET, _DEV_EMULATOR_SECRET)}
+            if EMULATOR_ENABLED
+            else {}
+        ),
+    )
+    if EMULATOR_ENABLED and EMULATOR_JWT_SECRET in {SECRET_KEY, TOKEN_ENCRYPTION_KEY}:
+        raise SettingError(
+            "EMULATOR_JWT_SECRET must differ from SECRET_KEY and TOKEN_ENCRYPTION_KEY"
+        )
+# The sign-in page lists the demo accounts only when they are the ones that work: the upstream
+# is the emulator this very server mounts.
+UPSTREAM_IS_EMBEDDED_EMULATOR = EMULATOR_ENABLED and VOLTSTORAGE_API_URL in {
+    f"http://{host}:{PORT}/rest" for host in ("127.0.0.1", "localhost", "[::1]")
+}
 # The upstream live socket; empty: VOLTSTORAGE_API_URL's /data/socket as ws(s)://.
 VOLTSTORAGE_SOCKET_URL = env_str("VOLTSTORAGE_SOCKET_URL", "").rstrip("/")
 # Live feed (livefeed/relay.py): seconds an unwatched upstream socket stays open; reconnect

@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from products.client import BadRequest, Forbidden, Unauthorized, UpstreamError, UpstreamUnavailable
 from signin.signals import signed_out
+from signin.tokens import open_token, seal_token
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +46,27 @@ def session_store(session_key: str | None = None) -> SessionBase:
 
 
 def session_token(session: Any) -> str | None:
-    """The upstream token of this session (sync code only; async code uses ``asession_token``)."""
-    token = session.get(TOKEN_KEY)
-    return token if isinstance(token, str) and token else None
+    """The upstream token of this session (sync code only; async code uses ``asession_token``).
+
+    The session holds it sealed (``signin/tokens.py``): a database dump or a Redis snapshot
+    alone opens nothing. None when there is none, or it was sealed under a rotated key.
+    """
+    return open_token(session.get(TOKEN_KEY))
 
 
 async def asession_token(session: Any) -> str | None:
     """The upstream token of this session, loading the session without blocking the loop."""
-    token = await session.aget(TOKEN_KEY)
-    return token if isinstance(token, str) and token else None
+    return open_token(await session.aget(TOKEN_KEY))
+
+
+def store_token(session: Any, token: str) -> None:
+    """Keep ``token`` in the session, sealed (sync code: tests, benchmarks, tools)."""
+    session[TOKEN_KEY] = seal_token(token)
+
+
+async def astore_token(session: Any, token: str) -> None:
+    """Keep ``token`` in the session, sealed; the only way the sign-in stores one."""
+    await session.aset(TOKEN_KEY, seal_token(token))
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -113,6 +126,12 @@ def signin_required(view: AsyncView) -> AsyncView:
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token = await asession_token(request.session)
         if token is None:
+            if await request.session.aget(TOKEN_KEY) is not None:
+                # Sealed under a key that has since been rotated (or tampered with): the
+                # session is over, say so, as for an expired upstream token.
+                log.info("session token unreadable (key rotated?); ending the session")
+                await end_session(request)
+                return redirect_to_signin(request, expired=True)
             return redirect_to_signin(request)
         request.upstream_token = token  # type: ignore[attr-defined]
         request.viewer_email = await request.session.aget(EMAIL_KEY, "")  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from products import client
 from products.client import BadRequest, UpstreamError, UpstreamUnavailable
-from signin.auth import EMAIL_KEY, TOKEN_KEY, asession_token, end_session, safe_next
+from signin.auth import EMAIL_KEY, asession_token, astore_token, end_session, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ async def signin(request: HttpRequest) -> HttpResponse:
             upstream_error, status = f"The VoltStorage API refused the sign-in: {exc}", 502
         else:
             await request.session.acycle_key()  # no session fixation across the sign-in
-            await request.session.aset(TOKEN_KEY, token)
+            await astore_token(request.session, token)
             await request.session.aset(EMAIL_KEY, email.lower())
             await request.session.aset_expiry(form.validity)  # the session dies with the token
             log.info("signed in (validity %s s)", form.validity)
