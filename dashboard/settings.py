@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "dashboard.middleware.CommonMiddleware",
     "dashboard.middleware.CsrfViewMiddleware",
     "dashboard.middleware.XFrameOptionsMiddleware",
+    "dashboard.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 if EMULATOR_ENABLED:
@@ -163,8 +164,41 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# HTTPS: the site is served over TLS (directly or behind a TLS proxy in TRUSTED_PROXIES, whose
+# X-Forwarded-Proto is then believed): plain HTTP is redirected, HSTS is sent, cookies are Secure.
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # __Host-: the browser takes these cookies only over HTTPS, for this host and path /, so
+    # neither a sibling subdomain nor a plain-HTTP page can plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+if HTTPS and TRUSTED_PROXY_NETWORKS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere (static/js, static/css): 'self' and nothing else.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+# Session lifetimes (signin/auth.py): unused for SESSION_IDLE_TIMEOUT seconds ("keep me signed
+# in": SESSION_KEEP_IDLE_TIMEOUT) or older than SESSION_ABSOLUTE_LIFETIME, a session is over,
+# whatever its upstream token's validity.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 3600, minimum=60)
+SESSION_KEEP_IDLE_TIMEOUT = env_int("SESSION_KEEP_IDLE_TIMEOUT", 7 * 86400, minimum=60)
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 30 * 86400, minimum=60)
+# Sign-in throttling (signin/throttle.py), counted in the cache, so across processes on Redis.
+SIGNIN_FREE_FAILURES = env_int("SIGNIN_FREE_FAILURES", 3, minimum=1)
+SIGNIN_LOCK_FAILURES = env_int("SIGNIN_LOCK_FAILURES", 10, minimum=2)
+SIGNIN_LOCK_SECONDS = env_int("SIGNIN_LOCK_SECONDS", 600, minimum=1)
+# Django's deploy checks look for its middleware by path; ours are subclasses, so
+# dashboard/checks.py runs the same checks against the classes really in MIDDLEWARE instead.
+SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -178,7 +212,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Long cache lifetime for hashed static files (plotly.js is ~4.6 MB before compression).
+# Long cache lifetime for hashed static files (plotly.js's basic bundle is ~1.2 MB raw).
 WHITENOISE_MAX_AGE = 31536000
 
 LOGGING = {
@@ -192,9 +226,8 @@ LOGGING = {
 # to their unhashed path instead of raising (tests render pages without a manifest).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
-# plotly.js and htmx come from the installed Python packages, never from a CDN.
+# htmx comes from django-htmx, plotly.js's basic bundle from static/vendor; never from a CDN.
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "dashboard.staticfinders.PlotlyFinder",
 ]

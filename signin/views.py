@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from products import client
 from products.client import BadRequest, UpstreamError, UpstreamUnavailable
-from signin.auth import EMAIL_KEY, asession_token, astore_token, end_session, safe_next
+from signin.auth import asession_token, astart_session, end_session, no_store, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,8 @@ async def signin(request: HttpRequest) -> HttpResponse:
         except UpstreamError as exc:
             upstream_error, status = f"The VoltStorage API refused the sign-in: {exc}", 502
         else:
-            await request.session.acycle_key()  # no session fixation across the sign-in
-            await astore_token(request.session, token)
-            await request.session.aset(EMAIL_KEY, email.lower())
+            keep = bool(form.cleaned_data.get("keep"))
+            await astart_session(request.session, token, email, keep=keep)
             await request.session.aset_expiry(form.validity)  # the session dies with the token
             log.info("signed in (validity %s s)", form.validity)
             return HttpResponseRedirect(safe_next(request, next_url))
@@ -78,7 +77,7 @@ async def signin(request: HttpRequest) -> HttpResponse:
         "expired": request.GET.get("expired") == "1" and request.method == "GET",
         "signed_out": request.GET.get("signed_out") == "1" and request.method == "GET",
     }
-    return render(request, "signin/signin.html", context, status=status)
+    return no_store(render(request, "signin/signin.html", context, status=status))
 
 
 @require_POST
