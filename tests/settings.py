@@ -16,6 +16,10 @@ TEST_ENVIRONMENT = {
     "TOKEN_ENCRYPTION_KEY": "tests-only-token-encryption-key-0123456789",
     "EMULATOR_ENABLED": "true",
     "EMULATOR_JWT_SECRET": "tests-only-emulator-jwt-secret-0123456789",
+    # Throttling (tested on its own, with low limits): the suite's many sign-ins from one
+    # address must not lock each other out.
+    "SIGNIN_FREE_FAILURES": "50",
+    "SIGNIN_LOCK_FAILURES": "100",
 }
 for _name, _value in TEST_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)
