@@ -161,7 +161,8 @@ def test_hsts_is_sent_over_https(server, db):
 def test_secure_cookies_get_host_prefixed_names():
     code = (
         "from django.conf import settings;"
-        "print(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.SECURE_SSL_REDIRECT)"
+        "print(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME,"
+        " settings.SECURE_SSL_REDIRECT)"
     )
     result = manage(production_env(), "shell", "-c", code)
     last = result.stdout.splitlines()[-1].split()
