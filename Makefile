@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
+# The demo runs in DEBUG with the embedded emulator unless told otherwise (outside DEBUG the
+# settings refuse the development secrets); the tests bring their own secrets (tests/settings.py).
+DEMO_ENV := DEBUG=$${DEBUG:-true} EMULATOR_ENABLED=$${EMULATOR_ENABLED:-true}
+TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
 .PHONY: demo test fuzz bench lint format setup
 
@@ -19,9 +23,9 @@ $(STAMP): $(PY) pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py seed_fleet --if-empty
-	$(PY) manage.py collectstatic --no-input -v0
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v0
+	$(DEMO_ENV) $(PY) manage.py seed_fleet --if-empty
+	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v0
 	@echo ""
 	@echo "  VoltStorage Fleet:  http://$(HOST):$(PORT)/"
 	@echo "  Emulated API:       http://$(HOST):$(PORT)/rest  (OpenAPI: /rest/openapi.json)"
@@ -29,10 +33,10 @@ demo: $(STAMP)
 	@echo "                      owner1@example.com, owner2@example.com, owner3@example.com"
 	@echo "  Password:           voltstorage"
 	@echo ""
-	DEBUG=$${DEBUG:-true} $(PY) -m dashboard.serve --host $(HOST) --port $(PORT)
+	$(DEMO_ENV) $(PY) -m dashboard.serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
-	$(PY) manage.py collectstatic --no-input -v0
+	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The emulator's property-based tests with many fresh random examples (a few minutes); `make test`
@@ -43,7 +47,7 @@ fuzz: $(STAMP)
 		tests/emulator/test_openapi_fuzz.py tests/emulator/test_params.py $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/bench_*.py; do echo "== $$b"; $(TEST_ENV) $(PY) $$b || exit 1; done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -387,11 +387,11 @@ def main() -> None:
     tmp = setup_django(products=max(args.products, 10))
     from emulator.auth import issue_token
     from emulator.models import User
-    from signin.auth import TOKEN_KEY
     from signin.auth import session_store as SessionStore
+    from signin.auth import store_token
 
     session = SessionStore()
-    session[TOKEN_KEY] = issue_token(User.objects.get(email="fleet@example.com"), 3600)
+    store_token(session, issue_token(User.objects.get(email="fleet@example.com"), 3600))
     session.save()
     env = {
         **os.environ,

@@ -54,6 +54,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def check_production_secrets(**secrets: tuple[str, str]) -> None:
+    """Refuse a secret left at its published development default, or one too short to be one.
+
+    ``secrets`` maps each variable's name to (its value, its development default); the message
+    names the variable, so the operator knows what to set.
+    """
+    for name, (value, development) in secrets.items():
+        if value == development or not value.strip():
+            raise SettingError(
+                f"{name} must be set when DEBUG is off (the default is public); "
+                f"e.g. {name}=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+            )
+        if len(value) < 32:
+            raise SettingError(f"{name} must be at least 32 characters long, got {len(value)}")
+
+
 def networks_from_list(
     name: str, items: list[str]
 ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

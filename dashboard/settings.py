@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dashboard.env import (
     SettingError,
+    check_production_secrets,
     database_from_url,
     env_bool,
     env_int,
@@ -25,19 +26,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
-if not DEBUG and SECRET_KEY == _DEV_SECRET and env_bool("REQUIRE_SECRET_KEY", False):
-    raise SettingError("SECRET_KEY must be set when REQUIRE_SECRET_KEY is on")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 PORT = env_int("PORT", 8000, minimum=1)
 # The upstream VoltStorage API. By default the embedded emulator on this same server.
 VOLTSTORAGE_API_URL = env_str("VOLTSTORAGE_API_URL", f"http://127.0.0.1:{PORT}/rest").rstrip("/")
-EMULATOR_ENABLED = env_bool("EMULATOR_ENABLED", True)
+# Off unless asked for: a mounted emulator hands out tokens for its demo accounts to anyone.
+EMULATOR_ENABLED = env_bool("EMULATOR_ENABLED", False)
 # Emulator requests running at once (more queue, in order): see emulator/middleware.py.
 EMULATOR_CONCURRENCY = env_int("EMULATOR_CONCURRENCY", 1, minimum=1)
-# Signs the emulator's JWTs; separate from SECRET_KEY so rotating one does not touch the other.
-EMULATOR_JWT_SECRET = env_str("EMULATOR_JWT_SECRET", SECRET_KEY)
+# Signs the emulator's JWTs; never SECRET_KEY (nor the public development key) outside DEBUG.
+_DEV_EMULATOR_SECRET = "dev-only-insecure-emulator-jwt-secret"
+EMULATOR_JWT_SECRET = env_str("EMULATOR_JWT_SECRET", _DEV_EMULATOR_SECRET)
 UPSTREAM_TIMEOUT = env_int("UPSTREAM_TIMEOUT", 10, minimum=1)
 METRICS_PUBLIC = env_bool("METRICS_PUBLIC", False)
 # Proxies whose X-Forwarded-For is believed (signin/addresses.py): addresses or networks.
@@ -46,6 +47,26 @@ TRUSTED_PROXY_NETWORKS = networks_from_list("TRUSTED_PROXIES", TRUSTED_PROXIES)
 # Seals upstream tokens at rest (signin/tokens.py); separate from SECRET_KEY.
 _DEV_TOKEN_KEY = "dev-only-insecure-token-encryption-key"
 TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY", _DEV_TOKEN_KEY)
+if not DEBUG:
+    # Every default above is published in this file: outside DEBUG, refuse to start on one.
+    check_production_secrets(
+        SECRET_KEY=(SECRET_KEY, _DEV_SECRET),
+        TOKEN_ENCRYPTION_KEY=(TOKEN_ENCRYPTION_KEY, _DEV_TOKEN_KEY),
+        **(
+            {"EMULATOR_JWT_SECRET": (EMULATOR_JWT_SECRET, _DEV_EMULATOR_SECRET)}
+            if EMULATOR_ENABLED
+            else {}
+        ),
+    )
+    if EMULATOR_ENABLED and EMULATOR_JWT_SECRET in {SECRET_KEY, TOKEN_ENCRYPTION_KEY}:
+        raise SettingError(
+            "EMULATOR_JWT_SECRET must differ from SECRET_KEY and TOKEN_ENCRYPTION_KEY"
+        )
+# The sign-in page lists the demo accounts only when they are the ones that work: the upstream
+# is the emulator this very server mounts.
+UPSTREAM_IS_EMBEDDED_EMULATOR = EMULATOR_ENABLED and VOLTSTORAGE_API_URL in {
+    f"http://{host}:{PORT}/rest" for host in ("127.0.0.1", "localhost", "[::1]")
+}
 # The upstream live socket; empty: VOLTSTORAGE_API_URL's /data/socket as ws(s)://.
 VOLTSTORAGE_SOCKET_URL = env_str("VOLTSTORAGE_SOCKET_URL", "").rstrip("/")
 # Live feed (livefeed/relay.py): seconds an unwatched upstream socket stays open; reconnect
@@ -90,6 +111,7 @@ MIDDLEWARE = [
     "dashboard.middleware.CommonMiddleware",
     "dashboard.middleware.CsrfViewMiddleware",
     "dashboard.middleware.XFrameOptionsMiddleware",
+    "dashboard.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 if EMULATOR_ENABLED:
@@ -143,8 +165,42 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# HTTPS: the site is served over TLS (directly or behind a TLS proxy in TRUSTED_PROXIES, whose
+# X-Forwarded-Proto is then believed): plain HTTP is redirected, HSTS is sent, cookies are Secure.
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # __Host-: the browser takes these cookies only over HTTPS, for this host and path /, so
+    # neither a sibling subdomain nor a plain-HTTP page can plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+if HTTPS and TRUSTED_PROXY_NETWORKS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere (static/js, static/css): 'self' and nothing else, but for
+# data: images (the pages' empty favicon).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+# Session lifetimes (signin/auth.py): unused for SESSION_IDLE_TIMEOUT seconds ("keep me signed
+# in": SESSION_KEEP_IDLE_TIMEOUT) or older than SESSION_ABSOLUTE_LIFETIME, a session is over,
+# whatever its upstream token's validity.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 3600, minimum=60)
+SESSION_KEEP_IDLE_TIMEOUT = env_int("SESSION_KEEP_IDLE_TIMEOUT", 7 * 86400, minimum=60)
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 30 * 86400, minimum=60)
+# Sign-in throttling (signin/throttle.py), counted in the cache, so across processes on Redis.
+SIGNIN_FREE_FAILURES = env_int("SIGNIN_FREE_FAILURES", 3, minimum=1)
+SIGNIN_LOCK_FAILURES = env_int("SIGNIN_LOCK_FAILURES", 10, minimum=2)
+SIGNIN_LOCK_SECONDS = env_int("SIGNIN_LOCK_SECONDS", 600, minimum=1)
+# Django's deploy checks look for its middleware by path; ours are subclasses, so
+# dashboard/checks.py runs the same checks against the classes really in MIDDLEWARE instead.
+SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -158,7 +214,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Long cache lifetime for hashed static files (plotly.js is ~4.6 MB before compression).
+# Long cache lifetime for hashed static files (plotly.js's basic bundle is ~1.2 MB raw).
 WHITENOISE_MAX_AGE = 31536000
 
 LOGGING = {
@@ -172,9 +228,8 @@ LOGGING = {
 # to their unhashed path instead of raising (tests render pages without a manifest).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
-# plotly.js and htmx come from the installed Python packages, never from a CDN.
+# htmx comes from django-htmx, plotly.js's basic bundle from static/vendor; never from a CDN.
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "dashboard.staticfinders.PlotlyFinder",
 ]

@@ -157,6 +157,10 @@ PATHS: dict[str, Any] = {
                     },
                 },
                 "400": STANDARD_ERRORS["400"],
+                "429": _error(
+                    "Too many failed logins for this e-mail or address; Retry-After gives the "
+                    "seconds to wait"
+                ),
             },
         }
     },

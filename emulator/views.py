@@ -11,12 +11,22 @@ from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from emulator.auth import DEFAULT_VALIDITY, MAX_VALIDITY, issue_token
-from emulator.models import User
+from emulator.auth import (
+    DEFAULT_VALIDITY,
+    MAX_VALIDITY,
+    check_login,
+    client_address,
+    issue_token,
+    login_failed,
+    login_locked_for,
+    login_succeeded,
+)
+from emulator.models import Group, Owner, User
 from emulator.openapi import openapi_document
 from emulator.params import (
     INT32_MAX,
     INT64_MAX,
+    Forbidden,
     ParamError,
     api_view,
     error_response,
@@ -73,10 +83,23 @@ def login_password(request: HttpRequest) -> HttpResponse:
         errors.append(f"validity must be an integer in [0, {MAX_VALIDITY}], got {validity}")
     if errors:
         return error_response(400, *errors)
+    address = client_address(request)
+    locked = login_locked_for(email, address)
+    if locked:
+        response = error_response(429, _too_many(locked))
+        response["Retry-After"] = str(locked)
+        return response
     user = User.objects.filter(email=email.strip().lower()).first()
-    if user is None or not user.check_password(password):
-        return error_response(400, BAD_CREDENTIALS)
+    if not check_login(user, password):
+        wait = login_failed(email, address)
+        return error_response(400, BAD_CREDENTIALS + (f"; {_too_many(wait)}" if wait else ""))
+    login_succeeded(email)
     return JsonResponse({"token": issue_token(user, validity)})
+
+
+def _too_many(seconds: int) -> str:
+    wait = f"{seconds} s" if seconds < 60 else f"{-(-seconds // 60)} min"
+    return f"too many attempts; try again in {wait}"
 
 
 def _sort_order(raw: str | None) -> list:
@@ -125,6 +148,7 @@ def products(request: HttpRequest, user: User) -> HttpResponse:
     order = _sort_order(request.GET.get("sort"))
     q = request.GET.get("q")
 
+    _check_filters_visible(user, group_id, owner_id)
     qs = visible_products(user)
     if q:
         qs = qs.filter(_search(q))
@@ -146,6 +170,23 @@ def products(request: HttpRequest, user: User) -> HttpResponse:
     response["X-Total-Count"] = str(total)
     response["Access-Control-Expose-Headers"] = "X-Total-Count"
     return response
+
+
+def _check_filters_visible(user: User, group_id: int | None, owner_id: int | None) -> None:
+    """A group or owner the token may not see is refused (403), as the contract says, never
+    answered with an empty list; unknown ids read the same as foreign ones."""
+    if group_id is not None:
+        groups = Group.objects.filter(pk=group_id)
+        if user.owner_id is not None:
+            groups = groups.filter(owner_id=user.owner_id)
+        if not groups.exists():
+            raise Forbidden(f"groupId {group_id}: not visible to this account")
+    if owner_id is not None:
+        visible = owner_id == user.owner_id if user.owner_id is not None else None
+        if visible is None:
+            visible = Owner.objects.filter(pk=owner_id).exists()
+        if not visible:
+            raise Forbidden(f"ownerId {owner_id}: not visible to this account")
 
 
 def openapi(request: HttpRequest) -> HttpResponse:

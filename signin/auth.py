@@ -9,6 +9,7 @@ decides what each viewer may see.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from importlib import import_module
@@ -25,11 +26,18 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from products.client import BadRequest, Forbidden, Unauthorized, UpstreamError, UpstreamUnavailable
 from signin.signals import signed_out
+from signin.tokens import open_token, seal_token
 
 log = logging.getLogger(__name__)
 
 TOKEN_KEY = "voltstorage_token"
 EMAIL_KEY = "voltstorage_email"
+# Session lifetimes: when it was signed in, when last used, and whether "keep me signed in".
+SIGNED_IN_AT_KEY = "signed_in_at"
+SEEN_AT_KEY = "seen_at"
+KEEP_KEY = "keep"
+# "Last used" is written at most this often: a session write per page would be database work.
+SEEN_RESOLUTION = 60
 
 AsyncView = Callable[..., Awaitable[HttpResponse]]
 
@@ -45,15 +53,65 @@ def session_store(session_key: str | None = None) -> SessionBase:
 
 
 def session_token(session: Any) -> str | None:
-    """The upstream token of this session (sync code only; async code uses ``asession_token``)."""
-    token = session.get(TOKEN_KEY)
-    return token if isinstance(token, str) and token else None
+    """The upstream token of this session (sync code only; async code uses ``asession_token``).
+
+    The session holds it sealed (``signin/tokens.py``): a database dump or a Redis snapshot
+    alone opens nothing. None when there is none, or it was sealed under a rotated key.
+    """
+    return open_token(session.get(TOKEN_KEY))
 
 
 async def asession_token(session: Any) -> str | None:
     """The upstream token of this session, loading the session without blocking the loop."""
-    token = await session.aget(TOKEN_KEY)
-    return token if isinstance(token, str) and token else None
+    return open_token(await session.aget(TOKEN_KEY))
+
+
+def store_token(session: Any, token: str) -> None:
+    """Keep ``token`` in the session, sealed (sync code: tests, benchmarks, tools); a session
+    that has none starts its lifetimes now."""
+    session[TOKEN_KEY] = seal_token(token)
+    now = int(time.time())
+    session.setdefault(SIGNED_IN_AT_KEY, now)
+    session.setdefault(SEEN_AT_KEY, now)
+
+
+async def astore_token(session: Any, token: str) -> None:
+    """Keep ``token`` in the session, sealed; the only way the sign-in stores one."""
+    await session.aset(TOKEN_KEY, seal_token(token))
+
+
+async def astart_session(session: Any, token: str, email: str, *, keep: bool) -> None:
+    """A fresh session for a sign-in: the sealed token and the clocks of its lifetimes."""
+    now = int(time.time())
+    await session.acycle_key()  # no session fixation across the sign-in
+    await astore_token(session, token)
+    await session.aset(EMAIL_KEY, email.lower())
+    await session.aset(SIGNED_IN_AT_KEY, now)
+    await session.aset(SEEN_AT_KEY, now)
+    await session.aset(KEEP_KEY, keep)
+
+
+async def _outlived(session: Any) -> bool:
+    """True when the session passed its idle timeout or its absolute lifetime; otherwise note
+    that it is in use (at most every SEEN_RESOLUTION seconds)."""
+    now = time.time()
+    signed_in_at = await session.aget(SIGNED_IN_AT_KEY)
+    seen_at = await session.aget(SEEN_AT_KEY)
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        return True  # written by every sign-in: a session without them predates the rules
+    keep = await session.aget(KEEP_KEY, False)
+    idle = settings.SESSION_KEEP_IDLE_TIMEOUT if keep else settings.SESSION_IDLE_TIMEOUT
+    if now - signed_in_at > settings.SESSION_ABSOLUTE_LIFETIME or now - seen_at > idle:
+        return True
+    if now - seen_at >= SEEN_RESOLUTION:
+        await session.aset(SEEN_AT_KEY, int(now))
+    return False
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    """Signed-in pages show one account's fleet: no browser or proxy cache may keep a copy."""
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -113,15 +171,25 @@ def signin_required(view: AsyncView) -> AsyncView:
     async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token = await asession_token(request.session)
         if token is None:
+            if await request.session.aget(TOKEN_KEY) is not None:
+                # Sealed under a key that has since been rotated (or tampered with): the
+                # session is over, say so, as for an expired upstream token.
+                log.info("session token unreadable (key rotated?); ending the session")
+                await end_session(request)
+                return redirect_to_signin(request, expired=True)
             return redirect_to_signin(request)
+        if await _outlived(request.session):
+            log.info("session idle or too old; ending it")
+            await end_session(request)
+            return no_store(redirect_to_signin(request, expired=True))
         request.upstream_token = token  # type: ignore[attr-defined]
         request.viewer_email = await request.session.aget(EMAIL_KEY, "")  # type: ignore[attr-defined]
         try:
-            return await view(request, *args, **kwargs)
+            return no_store(await view(request, *args, **kwargs))
         except Unauthorized:
             log.info("upstream token rejected; ending the session")
             await end_session(request)
-            return redirect_to_signin(request, expired=True)
+            return no_store(redirect_to_signin(request, expired=True))
 
     return wrapper
 

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from products import client
 from products.client import BadRequest, UpstreamError, UpstreamUnavailable
-from signin.auth import EMAIL_KEY, TOKEN_KEY, asession_token, end_session, safe_next
+from signin import throttle
+from signin.addresses import client_address
+from signin.auth import asession_token, astart_session, end_session, no_store, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +54,33 @@ async def signin(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST if request.method == "POST" else None)
     upstream_error = ""
     status = 200
+    headers: dict[str, str] = {}
+    address = client_address(request.META)
+    locked = 0
     if request.method == "POST" and form.is_valid():
+        locked = await throttle.seconds_locked(form.cleaned_data["email"], address)
+    if locked:
+        # Not even asked upstream: the same answer whether the account exists or not.
+        upstream_error, status = throttle.lock_message(locked), 429
+        headers["Retry-After"] = str(locked)
+    elif request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
             token = await client.login(email, form.cleaned_data["password"], form.validity)
         except BadRequest as exc:
             upstream_error, status = exc.errors[0], 400
+            wait = await throttle.record_failure(email, address)
+            if wait:
+                upstream_error = f"{upstream_error} — {throttle.lock_message(wait)}"
+                headers["Retry-After"] = str(wait)
         except UpstreamUnavailable:
             upstream_error, status = "VoltStorage API unreachable — please try again shortly.", 503
         except UpstreamError as exc:
             upstream_error, status = f"The VoltStorage API refused the sign-in: {exc}", 502
         else:
-            await request.session.acycle_key()  # no session fixation across the sign-in
-            await request.session.aset(TOKEN_KEY, token)
-            await request.session.aset(EMAIL_KEY, email.lower())
+            await throttle.record_success(email)
+            keep = bool(form.cleaned_data.get("keep"))
+            await astart_session(request.session, token, email, keep=keep)
             await request.session.aset_expiry(form.validity)  # the session dies with the token
             log.info("signed in (validity %s s)", form.validity)
             return HttpResponseRedirect(safe_next(request, next_url))
@@ -78,7 +93,10 @@ async def signin(request: HttpRequest) -> HttpResponse:
         "expired": request.GET.get("expired") == "1" and request.method == "GET",
         "signed_out": request.GET.get("signed_out") == "1" and request.method == "GET",
     }
-    return render(request, "signin/signin.html", context, status=status)
+    response = render(request, "signin/signin.html", context, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return no_store(response)
 
 
 @require_POST

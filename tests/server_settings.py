@@ -7,7 +7,7 @@ the session's fleet was seeded with, and unhashed static names (a manifest left 
 
 from __future__ import annotations
 
-from dashboard.settings import *  # noqa: F403
+from tests.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from signin.auth import TOKEN_KEY
 from signin.auth import session_store as SessionStore
+from signin.auth import session_token
 from tests.browser.conftest import sign_in_page
 from tests.conftest import FLEET_SIZE
 
@@ -116,7 +116,7 @@ def test_no_page_url_or_script_ever_contains_the_token(page, server):
     page.wait_for_url(re.compile(r".*state=errors"))
     page.goto(f"{server.url}/?page=-1&sort=<x>")
     key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
-    token = SessionStore(key)[TOKEN_KEY]
+    token = session_token(SessionStore(key))
     seen.append(page.content())
     seen.append(page.evaluate("document.cookie + JSON.stringify(localStorage)"))
     assert len(token) > 20

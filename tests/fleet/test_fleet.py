@@ -12,7 +12,7 @@ import respx
 from django.test.utils import override_settings
 
 from fleet import snapshot as fleet_snapshot
-from signin.auth import TOKEN_KEY
+from signin.auth import session_token, store_token
 from tests.conftest import FLEET_SIZE
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +197,7 @@ def test_an_unreachable_upstream_without_earlier_data_is_a_banner_not_a_crash(fl
 
 
 def test_no_page_carries_the_upstream_token(fleet_client):
-    token = fleet_client.session[TOKEN_KEY]
+    token = session_token(fleet_client.session)
     for url in ["/", "/?state=errors", "/?q=<x>", "/?page=-1", "/signin/"]:
         response = fleet_client.get(url)
         assert token not in response.content.decode()
@@ -234,7 +234,7 @@ def test_it_pages_an_upstream_that_sends_no_total(db, client):
 
 def _stub_session(client, token: str = "real-api-token") -> None:
     session = client.session
-    session[TOKEN_KEY] = token
+    store_token(session, token)
     session.save()
 
 

@@ -69,14 +69,14 @@ def _committed(fn: Callable[[], Any]) -> Any:
 @pytest.fixture
 def make_session(db_open) -> Iterator[Callable[[str], str]]:
     """A real session row holding an upstream token, as sign-in leaves it; removed after."""
-    from signin.auth import TOKEN_KEY
     from signin.auth import session_store as SessionStore
+    from signin.auth import store_token
 
     created: list[str] = []
 
     def save(token: str) -> str:
         session = SessionStore()
-        session[TOKEN_KEY] = token
+        store_token(session, token)
         session.save()
         return session.session_key
 
