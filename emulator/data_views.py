@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from emulator import simulation
+from emulator import faults, simulation
 from emulator import statistics as stats
 from emulator.auth import AuthError, authenticate
 from emulator.models import User
@@ -47,6 +47,7 @@ def latest(request: HttpRequest, user: User, product_id: str) -> HttpResponse:
     include_time = get_bool(request, "includeTime", default=False)
     site = Site.from_product(product_for(user, int(product_id)))
     when, data = simulation.latest(site, time.time())
+    data = faults.apply_frame(site.product_id, when, data)  # emulator-only fault injection
     if include_time:
         return JsonResponse({"time": when, "data": data})
     return JsonResponse(data)
