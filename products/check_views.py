@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from products import client
-from products.check import WINDOW_SECONDS, Observed, Recent, evaluate, recent_from_rows, summarise
+from products.check import Observed, evaluate, summarise
+from products.check_live import WINDOW_SECONDS, Recent, recent_from_rows
 from products.client import Forbidden, Product, Unauthorized, UpstreamError
 from products.views import zone_of
 from signin.auth import signin_required, upstream_error_page
