@@ -46,8 +46,9 @@ def latest(request: HttpRequest, user: User, product_id: str) -> HttpResponse:
         raise ParamError(f"productId must be an integer in [1, {MAX_ID}], got {product_id!r}")
     include_time = get_bool(request, "includeTime", default=False)
     site = Site.from_product(product_for(user, int(product_id)))
-    when, data = simulation.latest(site, time.time())
-    data = faults.apply_frame(site.product_id, when, data)  # emulator-only fault injection
+    now = time.time()
+    when, data = simulation.latest(site, now)
+    data = faults.apply_frame(site.product_id, when and now, data)  # emulator-only faults
     if include_time:
         return JsonResponse({"time": when, "data": data})
     return JsonResponse(data)
