@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from emulator import schedule, simulation
+from emulator import faults, schedule, simulation
 from emulator.auth import AuthError, user_for_token
 from emulator.params import Forbidden, parse_int, product_for
 from emulator.site import Site
@@ -76,6 +76,7 @@ class DataSocket(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         _OPEN.add(self)
+        self.product_id = product_id  # for emulator-only fault injection in _send
         self.task = asyncio.create_task(self._stream(site))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -96,6 +97,8 @@ class DataSocket(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def _send(self, kind: str, when: float, data: dict[str, Any]) -> None:
+        if kind == "latest-data":
+            data = faults.apply_frame(self.product_id, when, data)
         await self.send(text_data=json.dumps({"type": kind, "time": when, "data": data}))
 
     async def _stream(self, site: Site) -> None:

@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from emulator import simulation
+from emulator import faults, simulation
 from emulator import statistics as stats
 from emulator.auth import AuthError, authenticate
 from emulator.models import User
@@ -49,7 +49,9 @@ def latest(request: HttpRequest, user: User, product_id: str) -> HttpResponse:
         raise ParamError(f"productId must be an integer in [1, {MAX_ID}], got {product_id!r}")
     include_time = get_bool(request, "includeTime", default=False)
     site = Site.from_product(product_for(user, parsed))
-    when, data = simulation.latest(site, time.time())
+    now = time.time()
+    when, data = simulation.latest(site, now)
+    data = faults.apply_frame(site.product_id, when and now, data)  # emulator-only faults
     if include_time:
         return JsonResponse({"time": when, "data": data})
     return JsonResponse(data)

@@ -16,6 +16,7 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 
+from emulator import faults
 from emulator.exporting import CHUNK_SECONDS, iter_csv, iter_json
 from emulator.models import Component, User
 from emulator.params import Forbidden, ParamError, api_view, get_float, get_int, product_for
@@ -59,8 +60,11 @@ def export(request: HttpRequest, user: User, fmt: str) -> StreamingHttpResponse:
     site = Site.from_product(product)
 
     def reports():
-        return iter_reports(
-            site, params.start, params.end, params.fields, chunk_seconds=CHUNK_SECONDS, now=now
+        return faults.apply_chunks(  # emulator-only fault injection
+            site.product_id,
+            iter_reports(
+                site, params.start, params.end, params.fields, chunk_seconds=CHUNK_SECONDS, now=now
+            ),
         )
 
     chunks = simplify_chunks(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -78,8 +79,11 @@ def _datetime(day: dt.date, seconds: int) -> dt.datetime:
 
 
 @transaction.atomic
-def build_fleet(products: int = 200, seed: int = 1) -> FleetSummary:
-    """Create the whole fleet in an empty database."""
+def build_fleet(products: int = 200, seed: int = 1, today: dt.date | None = None) -> FleetSummary:
+    """Create the whole fleet in an empty database.
+
+    The last product is the one freshly installed ``today`` (default: the site's date when
+    seeding), so a new user can try the installer's check on it."""
     rng = random.Random(seed)
     owners = [Owner.objects.create(name=name, email=email) for name, email in OWNERS]
     groups = [
@@ -146,6 +150,7 @@ def build_fleet(products: int = 200, seed: int = 1) -> FleetSummary:
                 sim_persistent_errors=persistent,
             )
         )
+    _install_today(rows[-1], today)
     created_products = Product.objects.bulk_create(rows, batch_size=1000)
     components = []
     for product in created_products:
@@ -163,6 +168,21 @@ def build_fleet(products: int = 200, seed: int = 1) -> FleetSummary:
         products=len(created_products),
         installed=sum(1 for p in created_products if p.installation_date is not None),
     )
+
+
+def _install_today(product: Product, today: dt.date | None) -> None:
+    """Make ``product`` the one installed today: always online, no error codes. Its random
+    draws were made like every other product's, so the rest of the fleet stays the same for a
+    given seed (and the products' ids and count too)."""
+    day = today or dt.datetime.now(ZoneInfo(product.timezone)).date()
+    product.installation_date = day
+    product.manufacturing_date = day - dt.timedelta(days=21)
+    product.created_at = _datetime(product.manufacturing_date, 9 * 3600)
+    product.updated_at = _datetime(day, 0)
+    product.sim_offline_rate = 0.0
+    product.sim_error_rate = 0.0
+    product.sim_offline_since = None
+    product.sim_persistent_errors = []
 
 
 def clear_fleet() -> None:

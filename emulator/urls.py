@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from emulator import data_views, export_views, views
+from emulator import data_views, export_views, faults, views
 
 app_name = "emulator"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("products/<str:product_id>/latest", data_views.latest, name="latest"),
     path("data/statistics", data_views.statistics, name="statistics"),
     path("emulator/drop-sockets", data_views.drop_sockets, name="drop-sockets"),
+    path("emulator/faults", faults.faults, name="faults"),
 ]

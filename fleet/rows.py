@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from fleet.summary import Row
 from products.errorcodes import ErrorInfo, describe_all
@@ -82,7 +83,8 @@ def row_html(r: FleetRow) -> str:
     return (
         f'<tr data-product-id="{r.id}">\n'
         f'<td data-label="Serial number"><a class="row-link" href="{escape(r.link)}">'
-        f"{escape(r.serial)}</a></td>\n"
+        f"{escape(r.serial)}</a>"
+        f' <a class="row-check" href="/products/{r.id}/check/">{escape(_("Check"))}</a></td>\n'
         f'<td data-label="Type" class="nowrap">{escape(r.type)}</td>\n'
         f'<td data-label="Group">{escape(r.group)}</td>\n'
         f'<td data-label="Owner"><span>{owner}</span></td>\n'

@@ -16,6 +16,11 @@ class Field:
     name: str
     kind: str  # power (W), ratio (0..1), temperature (°C), voltage (V), text
     hint: str = ""
+    # The plausible range of a reported value (inclusive), for the installer's check. SoC is the
+    # contract's 0..1; temperatures and the stack voltage are the VoltStorage SMART's operating
+    # limits as we know them (chosen here: the contract names no ranges).
+    low: float | None = None
+    high: float | None = None
 
 
 CATALOGUE: tuple[Field, ...] = (
@@ -24,11 +29,11 @@ CATALOGUE: tuple[Field, ...] = (
     Field("gridPower", "Grid", "power", "+ import, − feed-in"),
     Field("inverterPower", "Battery inverter", "power", "+ discharging, − charging"),
     Field("powerElectronicsPower", "Power electronics", "power", "+ discharging, − charging"),
-    Field("stateOfCharge", "State of charge", "ratio"),
+    Field("stateOfCharge", "State of charge", "ratio", low=0.0, high=1.0),
     Field("status", "Status", "text"),
-    Field("dcVoltage", "DC voltage", "voltage", "stack"),
-    Field("electrolyteTemp", "Electrolyte temperature", "temperature"),
-    Field("pumpTemp", "Pump temperature", "temperature"),
+    Field("dcVoltage", "DC voltage", "voltage", "stack", low=20.0, high=32.0),
+    Field("electrolyteTemp", "Electrolyte temperature", "temperature", low=5.0, high=50.0),
+    Field("pumpTemp", "Pump temperature", "temperature", low=5.0, high=60.0),
 )
 BY_KEY = {f.key: f for f in CATALOGUE}
 KEYS = tuple(f.key for f in CATALOGUE)

@@ -13,7 +13,7 @@ from products.errorcodes import describe_all
 TEMPLATE_ROWS = Template(
     """{% for r in rows %}
 <tr data-product-id="{{ r.id }}">
-<td data-label="Serial number"><a class="row-link" href="{{ r.link }}">{{ r.serial }}</a></td>
+<td data-label="Serial number"><a class="row-link" href="{{ r.link }}">{{ r.serial }}</a> <a class="row-check" href="/products/{{ r.id }}/check/">Check</a></td>
 <td data-label="Type" class="nowrap">{{ r.type }}</td>
 <td data-label="Group">{{ r.group }}</td>
 <td data-label="Owner"><span>{{ r.owner }}{% if r.customer %}<span class="sub">{{ r.customer }}</span>{% endif %}</span></td>
