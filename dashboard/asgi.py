@@ -17,9 +17,16 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from dashboard import heap  # noqa: E402
+from dashboard.health import HealthEndpoints  # noqa: E402
+from dashboard.logs import RequestIds  # noqa: E402
 from dashboard.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {"http": django_asgi_app, "websocket": websocket_application(settings.EMULATOR_ENABLED)}
+# Outermost: the request id (for every log line), then the health probes, before Django.
+application = RequestIds(
+    HealthEndpoints(
+        ProtocolTypeRouter(
+            {"http": django_asgi_app, "websocket": websocket_application(settings.EMULATOR_ENABLED)}
+        )
+    )
 )
 heap.settle()  # the loaded app stays out of every later collection (see dashboard/heap.py)
