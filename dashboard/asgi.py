@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
 from channels.routing import ProtocolTypeRouter
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 
@@ -21,12 +22,20 @@ from dashboard.health import HealthEndpoints  # noqa: E402
 from dashboard.logs import RequestIds  # noqa: E402
 from dashboard.routing import websocket_application  # noqa: E402
 
-# Outermost: the request id (for every log line), then the health probes, before Django.
+# Outermost: the request id (for every log line), which must see the direct peer, so before
+# the proxy headers (X-Forwarded-For/-Proto of our own proxies, what uvicorn would otherwise
+# apply first); then the health probes, before Django.
 application = RequestIds(
-    HealthEndpoints(
-        ProtocolTypeRouter(
-            {"http": django_asgi_app, "websocket": websocket_application(settings.EMULATOR_ENABLED)}
-        )
+    ProxyHeadersMiddleware(
+        HealthEndpoints(
+            ProtocolTypeRouter(
+                {
+                    "http": django_asgi_app,
+                    "websocket": websocket_application(settings.EMULATOR_ENABLED),
+                }
+            )
+        ),
+        trusted_hosts=settings.TRUSTED_PROXIES or "127.0.0.1",
     )
 )
 heap.settle()  # the loaded app stays out of every later collection (see dashboard/heap.py)

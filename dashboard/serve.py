@@ -107,7 +107,9 @@ def options(host: str, port: int, access_log: bool = True) -> dict[str, Any]:
         "log_level": level.lower(),
         # Open live sockets are closed (1012) on shutdown; don't wait on browsers beyond this.
         "timeout_graceful_shutdown": 5,
-        "proxy_headers": True,
+        # Applied inside the app instead (dashboard/asgi.py), after the request id has seen
+        # the direct peer.
+        "proxy_headers": False,
     }
 
 

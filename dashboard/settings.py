@@ -142,7 +142,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi"},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s timeout by default, which is exactly how long
+                # channels_redis blocks waiting for a message (BZPOPMIN 5): a quiet consumer
+                # then crashed with TimeoutError and its socket closed (1006). Longer here.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}
+                ],
+                "prefix": f"{REDIS_PREFIX}:asgi",
+            },
         }
     }
     CACHES = {
