@@ -11,9 +11,9 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
 from channels.routing import ProtocolTypeRouter
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from django.conf import settings
 from django.core.asgi import get_asgi_application
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 django_asgi_app = get_asgi_application()
 

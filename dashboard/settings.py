@@ -65,7 +65,7 @@ LIVEFEED_ACCESS_TTL = env_int("LIVEFEED_ACCESS_TTL", 60, minimum=1)
 LIVEFEED_VIEWER_QUEUE = env_int("LIVEFEED_VIEWER_QUEUE", 16, minimum=1)
 REDIS_URL = redis_url("REDIS_URL", env_str("REDIS_URL", ""))
 # Prefix of every Redis key (cache and channel layer), so several sites can share one Redis.
-REDIS_PREFIX = env_str("REDIS_PREFIX", "voltstorage")
+REDIS_PREFIX = env_str("REDIS_PREFIX", "")
 # Log lines: "text" (time, level, logger, [request id], message) or "json" (one object a line).
 LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
 if LOG_FORMAT not in {"text", "json"}:
@@ -149,7 +149,7 @@ if REDIS_URL:
                 "hosts": [
                     {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}
                 ],
-                "prefix": f"{REDIS_PREFIX}:asgi",
+                "prefix": f"{REDIS_PREFIX}:asgi" if REDIS_PREFIX else "asgi",
             },
         }
     }

@@ -113,7 +113,7 @@ def cluster(server, fleet) -> Iterator[tuple[Dashboard, Dashboard, Nginx]]:
     env = {
         "DATABASE_URL": _database_url(),
         "REDIS_URL": os.environ["REDIS_URL"],
-        "REDIS_PREFIX": os.environ.get("REDIS_PREFIX", "voltstorage"),
+        "REDIS_PREFIX": os.environ.get("REDIS_PREFIX", ""),
         "VOLTSTORAGE_API_URL": server.api_url,
         "TRUSTED_PROXIES": "127.0.0.1",
         "LIVEFEED_GRACE_SECONDS": "1",
