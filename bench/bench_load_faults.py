@@ -139,8 +139,7 @@ def figures(viewers: list[Viewer], start: float, end: float) -> tuple[float, flo
     return (got / want if want else float("nan")), p99
 
 
-async def main_async(args: argparse.Namespace) -> None:
-    tmp = setup_django(products=PRODUCTS)
+async def main_async(args: argparse.Namespace, tmp: Path) -> None:
     redis, pg = PrivateRedis(), PrivatePostgres()
     redis.start()
     pg.init()
@@ -242,7 +241,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sockets", type=int, default=2000)
     parser.add_argument("--phase-seconds", type=float, default=30)
-    asyncio.run(main_async(parser.parse_args()))
+    args = parser.parse_args()
+    tmp = setup_django(products=PRODUCTS)  # before the loop: Django's ORM is sync-only
+    asyncio.run(main_async(args, tmp))
 
 
 if __name__ == "__main__":
