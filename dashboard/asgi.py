@@ -13,13 +13,29 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 from channels.routing import ProtocolTypeRouter
 from django.conf import settings
 from django.core.asgi import get_asgi_application
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 django_asgi_app = get_asgi_application()
 
 from dashboard import heap  # noqa: E402
+from dashboard.health import HealthEndpoints  # noqa: E402
+from dashboard.logs import RequestIds  # noqa: E402
 from dashboard.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {"http": django_asgi_app, "websocket": websocket_application(settings.EMULATOR_ENABLED)}
+# Outermost: the request id (for every log line), which must see the direct peer, so before
+# the proxy headers (X-Forwarded-For/-Proto of our own proxies, what uvicorn would otherwise
+# apply first); then the health probes, before Django.
+application = RequestIds(
+    ProxyHeadersMiddleware(
+        HealthEndpoints(
+            ProtocolTypeRouter(
+                {
+                    "http": django_asgi_app,
+                    "websocket": websocket_application(settings.EMULATOR_ENABLED),
+                }
+            )
+        ),
+        trusted_hosts=settings.TRUSTED_PROXIES or "127.0.0.1",
+    )
 )
 heap.settle()  # the loaded app stays out of every later collection (see dashboard/heap.py)

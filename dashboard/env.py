@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -84,22 +84,66 @@ def networks_from_list(
 
 
 def database_from_url(url: str, base_dir: os.PathLike[str] | str) -> dict[str, object]:
-    """Turn ``DATABASE_URL`` into Django's ``DATABASES['default']``.
+    """Turn ``DATABASE_URL`` into Django's ``DATABASES['default']`` (``dj-database-url``).
 
-    Only the two engines the project is tested on are accepted.
+    dj-database-url reads every option in the query (``?sslmode=require``, ``connect_timeout``)
+    into ``OPTIONS``. Only the two engines the project is tested on are accepted.
     """
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :] or os.path.join(base_dir, "db.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
-    parsed = urlparse(url)
-    if parsed.scheme in {"postgres", "postgresql"}:
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parsed.path.lstrip("/")),
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-        }
-    raise SettingError(f"DATABASE_URL must start with sqlite:/// or postgres://, got {url!r}")
+    import dj_database_url
+
+    if url in {"sqlite://", "sqlite:///"}:
+        url = f"sqlite:///{os.path.join(base_dir, 'db.sqlite3')}"
+    try:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+    except (ValueError, KeyError) as error:
+        raise SettingError(f"DATABASE_URL does not parse ({error}): {redact_url(url)}") from None
+    engine = str(config.get("ENGINE", ""))
+    if engine == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        return config
+    if engine == "django.db.backends.postgresql":
+        if not config.get("NAME"):
+            raise SettingError(f"DATABASE_URL names no database: {redact_url(url)}")
+        # Checked on reuse, so a restarted PostgreSQL costs one failed request, not sixty.
+        config["CONN_HEALTH_CHECKS"] = True
+        return config
+    raise SettingError(
+        f"DATABASE_URL must start with sqlite:/// or postgres://, got {redact_url(url)}"
+    )
+
+
+def redis_url(name: str, url: str) -> str:
+    """A Redis URL (``redis://``, ``rediss://``, ``unix://``) or empty; anything else stops."""
+    if not url:
+        return ""
+    try:
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 -- raises on a port that is not a number
+        database = parsed.path.strip("/")
+    except ValueError as error:
+        raise SettingError(f"{name} does not parse ({error}): {redact_url(url)}") from None
+    if parsed.scheme not in {"redis", "rediss", "unix"}:
+        raise SettingError(
+            f"{name} must start with redis://, rediss:// or unix://, got {redact_url(url)}"
+        )
+    if parsed.scheme == "unix":
+        return url
+    try:
+        if not parsed.hostname or (database and int(database) < 0):
+            raise ValueError
+    except ValueError:
+        raise SettingError(
+            f"{name} must be redis://host:port/db-number, got {redact_url(url)}"
+        ) from None
+    return url
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password masked, fit for an error message or a log line."""
+    try:
+        parsed = urlparse(url)
+        if parsed.password:
+            return url.replace(f":{parsed.password}@", ":***@", 1)
+    except ValueError:
+        pass
+    return url

@@ -18,39 +18,71 @@ from __future__ import annotations
 
 import argparse
 import copy
-import logging
 import os
-import re
 from typing import Any
 
+from dashboard.logs import RedactTokens, formatter_class
+
 APP = "dashboard.asgi:application"
-_TOKEN = re.compile(r"((?:^|[?&])token=)[^&\s\"]*", re.IGNORECASE)
+__all__ = ["RedactTokens", "log_config", "main", "options"]
 
 
-class RedactTokens(logging.Filter):
-    """Masks ``token=...`` in a record's message and arguments (never drops the record)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and "token=" in record.msg.lower():
-            record.msg = _TOKEN.sub(r"\1[redacted]", record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _TOKEN.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
-        return True
-
-
-def log_config(level: str = "INFO") -> dict[str, Any]:
-    """uvicorn's logging, with tokens redacted on both of its handlers."""
+def log_config(level: str = "INFO", log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's logging in the site's format (``dashboard/logs.py``): tokens redacted, the
+    request id on every line, no access lines for the health probes."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"redact": {"()": RedactTokens}}
+    config["filters"] = {
+        "redact": {"()": RedactTokens},
+        "request_id": {"()": "dashboard.logs.RequestIdFilter"},
+        "quiet_probes": {"()": "dashboard.logs.QuietProbes"},
+    }
+    line = {"()": formatter_class(log_format)}
+    config["formatters"] = {"default": line, "access": line}
     for handler in config["handlers"].values():
-        handler["filters"] = ["redact"]
+        handler["filters"] = ["redact", "request_id", "quiet_probes"]
     config["loggers"]["uvicorn"]["level"] = level
     return config
+
+
+def check_services() -> None:
+    """Stop at start-up, naming the variable, when ``DATABASE_URL`` or ``REDIS_URL`` does not
+    answer: better than a traceback on the first request."""
+    import django
+    from django.conf import settings
+
+    from dashboard.env import SettingError, redact_url
+
+    try:
+        django.setup()
+    except SettingError as error:
+        raise SystemExit(f"Configuration error: {error}") from None
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    except Exception as error:
+        raise SystemExit(
+            f"DATABASE_URL: the database does not answer ({type(error).__name__}: {error})"
+        ) from None
+    finally:
+        connection.close()
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=3
+        )
+        try:
+            client.ping()
+        except Exception as error:
+            raise SystemExit(
+                f"REDIS_URL: Redis at {redact_url(settings.REDIS_URL)} does not answer "
+                f"({type(error).__name__}: {error})"
+            ) from None
+        finally:
+            client.close()
 
 
 def options(host: str, port: int, access_log: bool = True) -> dict[str, Any]:
@@ -58,6 +90,7 @@ def options(host: str, port: int, access_log: bool = True) -> dict[str, Any]:
     from dashboard.wsprotocol import FanoutWebSocketProtocol
 
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    log_format = os.environ.get("LOG_FORMAT", "text").strip().lower()
     return {
         "host": host,
         "port": port,
@@ -70,11 +103,13 @@ def options(host: str, port: int, access_log: bool = True) -> dict[str, Any]:
         # Channels' router answers no lifespan events; "off" spares a warning at start-up.
         "lifespan": "off",
         "access_log": access_log,
-        "log_config": log_config(level),
+        "log_config": log_config(level, log_format),
         "log_level": level.lower(),
         # Open live sockets are closed (1012) on shutdown; don't wait on browsers beyond this.
         "timeout_graceful_shutdown": 5,
-        "proxy_headers": True,
+        # Applied inside the app instead (dashboard/asgi.py), after the request id has seen
+        # the direct peer.
+        "proxy_headers": False,
     }
 
 
@@ -87,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ["PORT"] = str(args.port)  # the emulator's default base URL follows the port
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    check_services()
 
     import uvicorn
 

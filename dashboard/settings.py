@@ -19,7 +19,9 @@ from dashboard.env import (
     env_list,
     env_str,
     networks_from_list,
+    redis_url,
 )
+from dashboard.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -82,7 +84,13 @@ LIVEFEED_VIEWER_TIMEOUT = env_int("LIVEFEED_VIEWER_TIMEOUT", 20, minimum=15)
 LIVEFEED_ACCESS_TTL = env_int("LIVEFEED_ACCESS_TTL", 60, minimum=1)
 # State messages a browser may lag behind before it skips to the newest one.
 LIVEFEED_VIEWER_QUEUE = env_int("LIVEFEED_VIEWER_QUEUE", 16, minimum=1)
-REDIS_URL = env_str("REDIS_URL", "")
+REDIS_URL = redis_url("REDIS_URL", env_str("REDIS_URL", ""))
+# Prefix of every Redis key (cache and channel layer), so several sites can share one Redis.
+REDIS_PREFIX = env_str("REDIS_PREFIX", "")
+# Log lines: "text" (time, level, logger, [request id], message) or "json" (one object a line).
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise SettingError(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
 
 INSTALLED_APPS = [
     "daphne",
@@ -139,6 +147,11 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), BASE_DIR
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A dead server must fail a request (and /readyz) in seconds, not hang it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Test databases named after the real one (e.g. voltstorage_test), not test_voltstorage.
+    DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}_test"}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
     # A file, not memory, so the test suite's live server process sees the same data; one per
@@ -152,11 +165,25 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s timeout by default, which is exactly how long
+                # channels_redis blocks waiting for a message (BZPOPMIN 5): a quiet consumer
+                # then crashed with TimeoutError and its socket closed (1006). Longer here.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}
+                ],
+                "prefix": f"{REDIS_PREFIX}:asgi" if REDIS_PREFIX else "asgi",
+            },
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+            # A dead Redis fails a request in seconds instead of hanging it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -217,13 +244,7 @@ STORAGES = {
 # Long cache lifetime for hashed static files (plotly.js's basic bundle is ~1.2 MB raw).
 WHITENOISE_MAX_AGE = 31536000
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
-}
+LOGGING = logging_config(env_str("LOG_LEVEL", "INFO").upper(), LOG_FORMAT)
 # Serve from the finders too, so a checkout works without collectstatic; unknown names fall back
 # to their unhashed path instead of raising (tests render pages without a manifest).
 WHITENOISE_USE_FINDERS = True

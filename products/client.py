@@ -315,3 +315,17 @@ async def export_stream(
     )
     response = await _send(request, stream=True)
     return ExportStream(response)
+
+
+async def ping(timeout: float) -> int:
+    """The upstream's HTTP status for an unauthenticated look at ``/products`` (no retry).
+
+    For readiness probes: any answer below 500 (a 401 included) means the API is there.
+    Raises ``UpstreamUnavailable`` when it does not answer within ``timeout`` seconds.
+    """
+    client = await _client()
+    try:
+        response = await client.get(_url("/products"), params={"count": 1}, timeout=timeout)
+    except httpx.TransportError as exc:
+        raise UpstreamUnavailable(f"VoltStorage API unreachable: {type(exc).__name__}") from None
+    return response.status_code

@@ -28,6 +28,11 @@ def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> b
     return address is not None and any(address in network for network in networks)
 
 
+def is_trusted_proxy(address: str) -> bool:
+    """True when ``address`` (a direct peer) is one of ours in ``TRUSTED_PROXIES``."""
+    return _trusted(_address(address))
+
+
 def client_address(meta: Mapping[str, object]) -> str:
     """The client's address for a request's ``META`` (or an ASGI-derived mapping alike)."""
     remote = str(meta.get("REMOTE_ADDR") or "")

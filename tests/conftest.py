@@ -250,6 +250,15 @@ def pytest_collection_modifyitems(config, items) -> None:
             "django_db"
         ):
             item.add_marker(pytest.mark.django_db)
+        # CI's engines pass (.ci/run) runs these again on PostgreSQL and Redis.
+        if item.get_closest_marker("django_db") or _ENGINE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.engines)
+
+
+# Fixtures that reach the database, the cache, the sessions or the channel layer.
+_ENGINE_FIXTURES = {"db", "server", "make_session", "empty_cache", "fleet_client", "cluster"}
 
 
 def sign_in(client: Client, email: str, *, keep: bool = False, next_url: str = ""):

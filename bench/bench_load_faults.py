@@ -1,0 +1,250 @@
+"""Load and faults (issue 16): viewer sockets over two processes behind nginx on 200 products at
+the emulator's rate, then Redis restarted mid-run, then PostgreSQL restarted mid-run.
+
+Redis and PostgreSQL are PRIVATE instances on free ports in a temporary folder (never the
+machine's shared ones): ``redis-server --port`` and ``initdb`` + ``pg_ctl`` (as the
+``postgres`` user when run as root). The emulator is a process of its own on SQLite.
+
+Prints, per phase: delivered fraction (frames a socket received ÷ frames of its product
+that reached any viewer, on either process), p99 latency (receipt minus the state's
+``now``, stamped by the dashboard when it serialised the frame), upstream sockets per process
+(``/metrics``), and for the faults: whether sign-out messages cross processes after Redis
+returns, ``/readyz`` answers during and after the PostgreSQL outage, and that no process exited.
+
+Run: .venv/bin/python bench/bench_load_faults.py [--sockets 2000] [--phase-seconds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from _setup import ROOT, free_port, serve_app, setup_django
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, WebSocketException
+
+sys.path.insert(0, str(ROOT))
+from tests.cluster import Dashboard, Nginx, sign_in, sign_out
+
+PRODUCTS = 200
+
+
+class PrivateRedis:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(100):
+            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
+                              capture_output=True).returncode == 0:  # fmt: skip
+                return
+            time.sleep(0.1)
+        raise RuntimeError("private Redis did not start")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.kill()
+            self.process.wait(10)
+
+
+class PrivatePostgres:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="vs-pg-"))
+        self.bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.prefix, *args], check=True, capture_output=True)
+
+    def init(self) -> None:
+        self._run(str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-U", "postgres",
+                  "--auth=trust", "-E", "UTF8")  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-o", options,
+                  "-l", str(self.folder / "log"), "-w", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "stop")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+
+class Viewer:
+    def __init__(self, url: str, cookie: str) -> None:
+        self.url, self.cookie = url, cookie
+        self.received: list[tuple[float, float, float]] = []  # (receipt, now, frame time)
+        self.closes: list[int | None] = []
+
+    async def run(self) -> None:
+        while True:
+            try:
+                async with connect(self.url, origin="http://127.0.0.1", open_timeout=60,
+                                   additional_headers={"Cookie": self.cookie}) as ws:  # fmt: skip
+                    pong = asyncio.create_task(self._pong(ws))
+                    with contextlib.suppress(ConnectionClosed):
+                        async for raw in ws:
+                            m = json.loads(raw)
+                            if m["type"] == "state" and m.get("time") is not None:
+                                self.received.append((time.time(), m["now"], m["time"]))
+                    pong.cancel()
+                    self.closes.append(ws.close_code)
+                    if ws.close_code in (4401, 4403):
+                        return
+            except (OSError, WebSocketException, TimeoutError):
+                self.closes.append(None)
+            await asyncio.sleep(1)
+
+    async def _pong(self, ws) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await asyncio.sleep(5)
+                await ws.send('{"type":"pong"}')
+
+
+def figures(viewers: list[Viewer], start: float, end: float) -> tuple[float, float]:
+    """Delivered fraction and p99 latency (ms) of the states received in [start, end)."""
+    by_product: dict[str, set[float]] = {}
+    for v in viewers:
+        times = {t for r, _, t in v.received if start <= r < end}
+        by_product.setdefault(v.url, set()).update(times)
+    got = sum(len({t for r, _, t in v.received if start <= r < end}) for v in viewers)
+    want = sum(len(by_product[v.url]) for v in viewers)
+    latencies = sorted(
+        (r - n) * 1000 for v in viewers for r, n, _ in v.received if start <= r < end
+    )
+    p99 = latencies[int(len(latencies) * 0.99)] if latencies else float("nan")
+    return (got / want if want else float("nan")), p99
+
+
+async def main_async(args: argparse.Namespace, tmp: Path) -> None:
+    redis, pg = PrivateRedis(), PrivatePostgres()
+    redis.start()
+    pg.init()
+    pg.start()
+    emulator_port = free_port()
+    emulator = serve_app(emulator_port, {"DJANGO_SETTINGS_MODULE": "tests.server_settings",
+                                         "DATABASE_URL": os.environ["DATABASE_URL"],
+                                         "LOG_LEVEL": "WARNING"}, tmp / "emulator.log")  # fmt: skip
+    env = {"DATABASE_URL": pg.url, "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
+           "VOLTSTORAGE_API_URL": f"http://127.0.0.1:{emulator_port}/rest",
+           "TRUSTED_PROXIES": "127.0.0.1", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT,
+                   env={**os.environ, **env, "EMULATOR_ENABLED": "false"}, check=True)  # fmt: skip
+    from django.conf import settings
+
+    one = Dashboard({**env}).start()
+    two = Dashboard({**env}).start()
+    nginx = Nginx([one.port, two.port], Path(settings.STATIC_ROOT)).start()
+    tasks: list[asyncio.Task] = []
+    try:
+        sessions = [await asyncio.to_thread(sign_in, nginx.url, "fleet@example.com")
+                    for _ in range(10)]  # fmt: skip
+        name = settings.SESSION_COOKIE_NAME
+        ws = nginx.url.replace("http", "ws", 1)
+        viewers = [
+            Viewer(f"{ws}/ws/products/{1 + i % PRODUCTS}/",
+                   f"{name}={sessions[i % len(sessions)].cookies[name]}")
+            for i in range(args.sockets)
+        ]  # fmt: skip
+        for i, v in enumerate(viewers):
+            tasks.append(asyncio.create_task(v.run()))
+            if i % 50 == 49:
+                await asyncio.sleep(0.2)  # ramp up
+        deadline = time.time() + 120
+        while time.time() < deadline and sum(bool(v.received) for v in viewers) < len(viewers):
+            await asyncio.sleep(1)
+        connected = sum(bool(v.received) for v in viewers)
+        sockets = [await asyncio.to_thread(d.gauge, "livefeed_upstream_sockets_open")
+                   for d in (one, two)]  # fmt: skip
+        t0 = time.time()
+        await asyncio.sleep(args.phase_seconds)
+        steady = figures(viewers, t0, time.time())
+        print(f"{args.sockets} sockets ({connected} with a state), {PRODUCTS} products, "
+              f"upstream sockets per process: {sockets[0]:.0f} / {sockets[1]:.0f}")  # fmt: skip
+        print(f"steady: delivered {steady[0]:.2%}, p99 {steady[1]:.0f} ms")
+
+        # Redis restarted: frames keep flowing (they do not cross Redis); sign-out resumes.
+        t1 = time.time()
+        redis.stop()
+        await asyncio.sleep(5)
+        redis.start()
+        await asyncio.sleep(args.phase_seconds)
+        during = figures(viewers, t1, time.time())
+        print(f"Redis restarted (5 s down): delivered {during[0]:.2%}, p99 {during[1]:.0f} ms")
+        leaving = sessions[0]
+        cookie = f"{name}={leaving.cookies[name]}"
+        mine = [v for v in viewers if v.cookie == cookie]
+        status = await asyncio.to_thread(sign_out, leaving, one.url)
+        out_at = time.time()
+        while time.time() < out_at + 30 and not all(4401 in v.closes for v in mine):
+            await asyncio.sleep(0.2)
+        closed = sum(4401 in v.closes for v in mine)
+        took = time.time() - out_at
+        print(f"  sign-out after Redis returned (HTTP {status}): {closed}/{len(mine)} of the "
+              f"session's sockets closed in {took:.1f} s, both processes")  # fmt: skip
+
+        # PostgreSQL restarted: /readyz says 503 while it is down, 200 again after.
+        pg.stop()
+        down_at = time.time()
+        codes = [httpx.get(f"{d.url}/readyz", timeout=10).status_code for d in (one, two)]
+        await asyncio.sleep(5)
+        pg.start()
+        back = None
+        while time.time() < down_at + 60:
+            if all(httpx.get(f"{d.url}/readyz", timeout=10).status_code == 200 for d in (one, two)):
+                back = time.time() - down_at
+                break
+            await asyncio.sleep(0.5)
+        page = httpx.get(f"{nginx.url}/", cookies=sessions[1].cookies, timeout=30).status_code
+        alive = all(d.process.poll() is None for d in (one, two))
+        print(f"PostgreSQL stopped 5 s: /readyz {codes} while down, 200 on both {back:.1f} s "
+              f"after the stop; fleet page {page} after; processes alive: {alive}")  # fmt: skip
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        nginx.stop()
+        one.stop()
+        two.stop()
+        emulator.terminate()
+        emulator.wait(10)
+        redis.stop()
+        with contextlib.suppress(Exception):
+            pg.stop()
+        shutil.rmtree(pg.folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sockets", type=int, default=2000)
+    parser.add_argument("--phase-seconds", type=float, default=30)
+    args = parser.parse_args()
+    tmp = setup_django(products=PRODUCTS)  # before the loop: Django's ORM is sync-only
+    asyncio.run(main_async(args, tmp))
+
+
+if __name__ == "__main__":
+    main()
