@@ -2,7 +2,7 @@
 contract's filter and sort rules applied locally (for the views the upstream cannot filter:
 online, offline, with errors; and for last good data when the upstream is down).
 
-Pure functions and small value types, no I/O: ``fleet_snapshot`` fetches and caches them.
+Pure functions and small value types, no I/O: ``fleet.snapshot`` fetches and caches them.
 """
 
 from __future__ import annotations

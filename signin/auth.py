@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 from products.client import BadRequest, Forbidden, Unauthorized, UpstreamError, UpstreamUnavailable
+from signin.request import SignedInRequest
 from signin.signals import signed_out
 
 log = logging.getLogger(__name__)
@@ -105,17 +106,17 @@ def signin_required(view: AsyncView) -> AsyncView:
     """Guard for async views: no token → sign-in page with ``next``; an upstream 401 anywhere
     in the view → the session ends and the user signs in again, then comes back.
 
-    The view finds the token in ``request.upstream_token`` and the account's e-mail in
-    ``request.viewer_email``.
+    The view receives a ``SignedInRequest``: the token in ``request.upstream_token``, the
+    account's e-mail in ``request.viewer_email``.
     """
 
     @wraps(view)
-    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    async def wrapper(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token = await asession_token(request.session)
         if token is None:
             return redirect_to_signin(request)
-        request.upstream_token = token  # type: ignore[attr-defined]
-        request.viewer_email = await request.session.aget(EMAIL_KEY, "")  # type: ignore[attr-defined]
+        request.upstream_token = token
+        request.viewer_email = await request.session.aget(EMAIL_KEY, "")
         try:
             return await view(request, *args, **kwargs)
         except Unauthorized:
