@@ -30,7 +30,9 @@ from products.forms import ExportForm, RangeForm
 from products.periods import local_midnight
 from products.ranges import RANGE_CHOICES, format_date
 from products.series import DEFAULT_TOLERANCE, day_series
+from signin import params
 from signin.auth import signin_required, upstream_error_page
+from signin.params import ParamError
 from signin.request import SignedInRequest
 
 log = logging.getLogger(__name__)
@@ -235,12 +237,11 @@ async def day_detail(request: SignedInRequest, product_id: int) -> HttpResponse:
     tz, now = zone_of(product), timezone.now()
     today = now.astimezone(tz).date()
     context: dict[str, Any] = {"product": product, "tz": tz.key, **back_context(request)}
-    raw = request.GET.get("date", "")
     try:
-        day = dt.date.fromisoformat(raw) if raw else today
-    except ValueError:
+        day = params.date(request.GET, "date") or today
+    except ParamError as exc:
         day = today
-        context["day_error"] = f"{raw!r} is not a date; showing today."
+        context["day_error"] = f"Ignored {exc}. Showing today."
     if day > today:
         context["day_error"] = f"{format_date(day)} is in the future; showing today."
         day = today
