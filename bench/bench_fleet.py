@@ -13,6 +13,9 @@ Two upstreams, both the emulator (one server process serves dashboard and emulat
   proxy's nor the emulator's CPU is counted as the dashboard's (they are different servers in
   production). Shows whether upstream calls overlap or serialise the server.
 
+Each arm also times building the table's rows alone (a page of 50, in this process once the
+servers are gone), as a share of that arm's page median.
+
 Run: .venv/bin/python bench/bench_fleet.py [--arms direct,proxy,replay]
 (BENCH_SETTINGS=<module> runs the servers with other settings, e.g. to compare middleware.)
 """
@@ -235,9 +238,42 @@ async def _measure(label: str, base: str, api: str) -> tuple[float, float]:
     return page_ms, ratio
 
 
-async def _run(port: int) -> None:
+async def _run(port: int) -> float:
     base = f"http://127.0.0.1:{port}"
-    await _measure("direct: emulator on the same server", base, f"{base}/rest")
+    page, _ = await _measure("direct: emulator on the same server", base, f"{base}/rest")
+    return page
+
+
+def _rows_ms(count: int = 50, runs: int = 200) -> float:
+    """The table's rows built (``fleet.rows.rows_html``) in this process: their own share of a
+    page, to hold against the page's median."""
+    from fleet.rows import FleetRow, rows_html
+    from products.errorcodes import describe_all
+
+    rows = [
+        FleetRow(
+            id=10_000 + n,
+            link=f"/products/{10_000 + n}/?back=size%3D50",
+            serial=f"VS{n:07d}",
+            type="VoltStorage SMART",
+            group=f"Solarpark Gruppe {n % 40}",
+            owner="Sonnenstrom Installationen GmbH",
+            customer=f"Familie Müller {n}",
+            installed="" if n % 9 == 0 else "4 Dec 2019",
+            hardware="2.1",
+            status="online" if n % 5 else "offline",
+            status_text="Online" if n % 5 else "Offline",
+            errors=describe_all(("pumpFault", "nonDefaultStrategy") if n % 7 == 0 else ()),
+        )
+        for n in range(count)
+    ]
+    rows_html(rows)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        rows_html(rows)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
 
 
 async def _run_latency(port: int, proxy_port: int, delay: float) -> tuple[float, float]:
@@ -270,6 +306,14 @@ async def _with_proxy(db_url: str, tmp: Path, kind: str = "--proxy") -> tuple[fl
             process.wait(10)
 
 
+def _print_rows_share(arm: str, page_ms: float) -> None:
+    rows = _rows_ms()
+    print(
+        f"== {arm}: the table's rows (a page of 50, built in-process) {rows:.2f} ms "
+        f"median = {rows / page_ms * 100:.1f} % of the page's median {page_ms:.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arms", default="direct,proxy,replay", help="which of the three to run")
@@ -288,10 +332,11 @@ def main() -> None:
         port = free_port()
         process = _serve(port, f"http://127.0.0.1:{port}/rest", db_url, tmp / "server.log")
         try:
-            asyncio.run(_run(port))
+            page = asyncio.run(_run(port))
         finally:
             process.terminate()
             process.wait(10)
+        _print_rows_share("direct", page)
     # A run's servers settle into a faster or a slower state on this shared machine (the same
     # code measured 2.4x in one run and 3.2x in the next), so each arm runs with fresh servers
     # --repeat times and the verdict is the median run.
@@ -302,6 +347,7 @@ def main() -> None:
         pages = sorted(page for page, _ in runs)
         ratios = sorted(ratio for _, ratio in runs)
         page, ratio = statistics.median(pages), statistics.median(ratios)
+        _print_rows_share(arm, page)
         print(
             f"== {arm}, median of {len(runs)} runs: page {page:.1f} ms "
             f"(target < {TARGET_MS:.0f} ms: {'OK' if page < TARGET_MS else 'OVER'}); "

@@ -1,9 +1,9 @@
 """Garbage-collector settings of a serving process (HTTP pages and the live feed alike).
 
-A server allocates quickly (every request, every frame, every viewer's message), so CPython's
-cycle collector ran hundreds of times a second at its default threshold of 700 objects, and
-every so often a full pass walked the whole heap of Django, Channels and friends: 100-130 ms
-stalls in the middle of somebody's request, or of a fan-out to 500 live viewers. Two changes:
+A server allocates quickly (every request, every frame, every viewer's message), so at
+CPython's default threshold of 700 objects the cycle collector runs hundreds of times a
+second, and every so often a full pass walks the whole heap of Django, Channels and friends,
+stalling whatever request or fan-out is under way. Two changes (figures: README, "Live feed"):
 
 - ``gc.freeze()`` once the app is loaded: modules, classes, settings and URL patterns live as
   long as the process, so no pass ever walks them again (they are never freed either, which
@@ -12,9 +12,6 @@ stalls in the middle of somebody's request, or of a fan-out to 500 live viewers.
   however many objects it finds dead, so running it 70 times less often saves nearly all of
   its cost, while cyclic garbage waits a little longer (a few MB at most) before it is freed.
   Objects without cycles are freed at once by reference counting, as always.
-
-The live feed's benchmark (bench/bench_livefeed.py) measured 32 -> 27 us of server CPU per
-delivered message from the threshold alone.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The middleware chain, async from end to end: WhiteNoise and Django's stock middleware.
 
-WhiteNoise's middleware is synchronous only, so under an ASGI server Django ran every request
-through it in a worker thread and hopped back to the event loop for the rest of the chain: two
-thread switches per page for a check that is a prefix test for anything but a static file.
+WhiteNoise's middleware is synchronous only, so under an ASGI server Django would run every
+request through it in a worker thread and hop back to the event loop for the rest of the
+chain: two thread switches per page for what is a prefix test for anything but a static file.
 This subclass hands only paths under ``STATIC_URL`` to a thread (their lookup may touch the
 disk and their response opens a file), so pages go through a chain that is async end to end.
 """
@@ -54,7 +54,8 @@ class _OnTheLoop:
 
     Django's ``MiddlewareMixin`` is async-capable in name only: in an async request it sends
     each of those calls to a worker thread (``sync_to_async``), about a dozen thread hops per
-    page for the stock middleware, although these do no I/O at all. The subclasses below call
+    page for the stock middleware, although these do no I/O at all (their cost: README,
+    "Fleet overview"). The subclasses below call
     them directly; only what may touch the database (saving a session) still goes to a thread.
     """
 

@@ -2,12 +2,11 @@
 
 The live feed sends the same state message to every viewer of a product. Through the ASGI
 ``websocket.send`` event, each of those sends is its own coroutine, its own WebSocket frame
-encoding (the ``websockets`` library, in Python) and its own write: the live feed's server CPU
-per delivered message was 57 us that way, 42 us with this extension (``bench/bench_livefeed.py``;
-the bare ``websockets`` server: 27 us). A server-to-browser text frame without compression is
-the same bytes for every socket, so the live feed encodes it once (``encode_text_frame``) and
-hands those bytes to each socket's ``write``, offered in the scope as
-``scope["extensions"][WRITE_FRAME]["write"]``.
+encoding (the ``websockets`` library, in Python) and its own write, per viewer and frame: the
+largest share of the fan-out's CPU (figures: README, "Live feed"). A server-to-browser text
+frame without compression is the same bytes for every socket, so the live feed encodes it once
+(``livefeed.wire.encode_text_frame``) and hands those bytes to each socket's ``write``, offered
+in the scope as ``scope["extensions"][WRITE_FRAME]["write"]``.
 
 ``write(frame) -> bool`` writes at once and says True, or writes nothing and says False when
 the socket cannot take a pre-encoded frame right now: not open (closing, closed), its write

@@ -1,22 +1,28 @@
 """The fleet overview's state, read from and written back to the URL.
 
 Every state of the overview (search, filters, sort, page, page size) is a query parameter, so a
-reload, the back button and a bookmark all restore it. Junk in any parameter never reaches the
-upstream: it falls back to the default and leaves a notice saying what was ignored and why.
+reload, the back button and a bookmark all restore it. Each is read by ``signin.params``; junk
+never reaches the upstream: it falls back to the default and leaves a notice saying what was
+ignored and why (the page still opens, as a stale bookmark should).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
 
+from signin import params as p
+from signin.params import ParamError
+
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_SIZE = 25
 MAX_Q = 100
 MAX_PAGE = 100_000
+MAX_ID = 2**31 - 1
 STATES = {"online": "Online", "offline": "Offline", "errors": "With errors"}
 INSTALLED = {"yes": "Installed", "no": "Not installed"}
 
@@ -47,63 +53,52 @@ class FleetQuery:
     def from_querydict(cls, params: QueryDict) -> FleetQuery:
         notices: list[str] = []
 
+        def read(reader: Callable[[], Any], fallback: str) -> Any:
+            """The parameter's value, or None (the default) and a notice saying why."""
+            try:
+                return reader()
+            except ParamError as exc:
+                notices.append(f"Ignored {exc}. {fallback}")
+                return None
+
         q = " ".join(params.get("q", "").split())
         if len(q) > MAX_Q:
             notices.append(f"The search text was cut to its first {MAX_Q} characters.")
             q = q[:MAX_Q]
 
-        group = _positive_int(params, "group", "group", notices)
-        owner = _positive_int(params, "owner", "owner", notices)
-
-        installed = params.get("installed", "").strip().lower()
-        if installed in {"", "all"}:
-            installed = ""
-        elif installed not in INSTALLED:
-            notices.append(
-                f"Ignored installed={params.get('installed')!r}: use yes, no or all. "
-                "Showing all products."
-            )
-            installed = ""
-
-        state = params.get("state", "").strip().lower()
-        if state not in STATES and state not in {"", "all"}:
-            notices.append(
-                f"Ignored state={params.get('state')!r}: use online, offline or errors. "
-                "Showing every state."
-            )
-            state = ""
-        state = "" if state == "all" else state
-
-        sort = params.get("sort", "").strip()
-        if sort and sort.lstrip("-") not in SORTS:
-            allowed = ", ".join(SORTS)
-            notices.append(
-                f"Ignored sort={params.get('sort')!r}: sortable columns are {allowed}. "
-                "Showing the default order."
-            )
-            sort = ""
-
-        size = DEFAULT_SIZE
-        raw_size = params.get("size", "").strip()
-        if raw_size:
-            if raw_size.isdigit() and int(raw_size) in PAGE_SIZES:
-                size = int(raw_size)
-            else:
-                notices.append(
-                    f"Ignored size={raw_size!r}: a page holds 25, 50 or 100 products. "
-                    f"Showing {DEFAULT_SIZE}."
-                )
-
-        page = 1
-        raw_page = params.get("page", "").strip()
-        if raw_page:
-            if raw_page.isdigit() and 1 <= int(raw_page) <= MAX_PAGE:
-                page = int(raw_page)
-            else:
-                notices.append(
-                    f"Ignored page={raw_page!r}: pages are numbered from 1. Showing page 1."
-                )
-        return cls(q, group, owner, installed, state, sort, page, size, tuple(notices))
+        group = read(lambda: _id(params, "group"), "Showing all groups.")
+        owner = read(lambda: _id(params, "owner"), "Showing all owners.")
+        installed = read(
+            lambda: p.choice(params, "installed", ("yes", "no", "all")),
+            "Showing all products.",
+        )
+        state = read(
+            lambda: p.choice(params, "state", (*STATES, "all")),
+            "Showing every state.",
+        )
+        sort = read(
+            lambda: p.choice(params, "sort", [*SORTS, *(f"-{key}" for key in SORTS)]),
+            "Showing the default order.",
+        )
+        size = read(
+            lambda: p.choice(params, "size", [str(n) for n in PAGE_SIZES]),
+            f"Showing {DEFAULT_SIZE}.",
+        )
+        page = read(
+            lambda: p.integer(params, "page", minimum=1, maximum=MAX_PAGE),
+            "Showing page 1.",
+        )
+        return cls(
+            q,
+            group,
+            owner,
+            "" if installed in (None, "all") else installed,
+            "" if state in (None, "all") else state,
+            sort or "",
+            page or 1,
+            int(size) if size else DEFAULT_SIZE,
+            tuple(notices),
+        )
 
     def with_notice(self, notice: str, **changes: Any) -> FleetQuery:
         return replace(self, notices=(*self.notices, notice), **changes)
@@ -168,11 +163,8 @@ class FleetQuery:
         return "none"
 
 
-def _positive_int(params: QueryDict, name: str, label: str, notices: list[str]) -> int | None:
-    raw = params.get(name, "").strip()
-    if raw in {"", "all"}:
+def _id(params: QueryDict, name: str) -> int | None:
+    """A group's or owner's id; ``all`` (an old link's way of saying none) is no filter."""
+    if params.get(name, "").strip().lower() == "all":
         return None
-    if raw.isdigit() and 0 < int(raw) < 2**31:
-        return int(raw)
-    notices.append(f"Ignored {name}={raw!r}: not one of your {label}s. Showing all {label}s.")
-    return None
+    return p.integer(params, name, minimum=1, maximum=MAX_ID)

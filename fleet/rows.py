@@ -1,9 +1,11 @@
-"""The fleet table's body as one string, built in Python instead of the template engine.
+"""The fleet table's rows as one string, built in Python rather than by the template engine.
 
-A page of 100 rows is eight cells each plus error badges: through Django's template engine
-that is several thousand variable lookups, filter calls and ``localize`` calls per page, the
-largest CPU cost of the overview. The markup here is exactly what the template's row loop
-printed, escaped with the same rules (``html.escape`` with quotes, as Django's autoescape).
+A page of 50 rows is eight cells each plus error badges: through Django's template engine
+that is several hundred variable lookups, escapes and ``localize`` calls, a tenth to a fifth
+of the whole page's CPU when the upstream is near, where this builder costs a hundredth
+(``bench/bench_fleet.py``; figures: README, "Fleet overview"). Every value is escaped with
+Django's autoescape rules (``html.escape`` with quotes); the tests read the rows back as a
+browser would.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def _errors(row: FleetRow) -> str:
 
 
 def row_html(r: FleetRow) -> str:
-    """One ``<tr>`` of the fleet table (ids printed plainly, as the template did)."""
+    """One ``<tr>`` of the fleet table (the id printed plainly, never localised)."""
     owner = escape(r.owner)
     if r.customer:
         owner += f'<span class="sub">{escape(r.customer)}</span>'

@@ -2,19 +2,21 @@
 contract's filter and sort rules applied locally (for the views the upstream cannot filter:
 online, offline, with errors; and for last good data when the upstream is down).
 
-Pure functions and small value types, no I/O: ``fleet_snapshot`` fetches and caches them.
+Pure functions and small value types, no I/O: ``fleet.snapshot`` fetches and caches them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from fleet.params import SORTS, FleetQuery
+from fleet.params import MAX_ID, SORTS, FleetQuery
 from products.client import Product
 from products.errorcodes import describe
+from signin.params import BadValue, to_integer
 
 
 class Row(NamedTuple):
@@ -171,7 +173,7 @@ def _matches(row: Row, query: FleetQuery) -> bool:
     if query.q:
         # The contract's search: id exactly, or a case-insensitive substring of these fields.
         text = query.q.lower()
-        if text.isdigit() and int(text) == row.id:
+        if _as_id(text) == row.id:
             return True
         haystack = (
             row.serial_number,
@@ -183,6 +185,14 @@ def _matches(row: Row, query: FleetQuery) -> bool:
         )
         return any(text in value.lower() for value in haystack)
     return True
+
+
+@functools.lru_cache(maxsize=64)  # once per search, not once per row
+def _as_id(text: str) -> int | None:
+    try:
+        return to_integer(text, minimum=1, maximum=MAX_ID)
+    except BadValue:
+        return None
 
 
 _ROW_FIELD = {

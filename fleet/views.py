@@ -1,7 +1,7 @@
 """The fleet overview at ``/``: problem-first tiles above a searchable, filterable product table.
 
 Two sources: the upstream pages, sorts and filters the table (search, group, owner, installed);
-the viewer's fleet snapshot (``fleet_snapshot``) counts the tiles, offers the filter choices and
+the viewer's fleet snapshot (``fleet.snapshot``) counts the tiles, offers the filter choices and
 answers the online/offline/errors views the upstream cannot filter by. When the upstream fails,
 the snapshot is also the last good data the page shows under its banner.
 """
@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from fleet import snapshot as fleet_snapshot
@@ -28,6 +28,7 @@ from products.client import (
     UpstreamUnavailable,
 )
 from signin.auth import signin_required
+from signin.request import SignedInRequest
 
 
 @dataclass
@@ -205,9 +206,9 @@ def _context(
 
 
 @signin_required
-async def overview(request: HttpRequest) -> HttpResponse:
+async def overview(request: SignedInRequest) -> HttpResponse:
     """The fleet overview; an htmx request gets only the results fragment."""
-    token: str = request.upstream_token  # type: ignore[attr-defined]
+    token = request.upstream_token
     query = FleetQuery.from_querydict(request.GET)
     pending = False
     try:

@@ -10,6 +10,9 @@ always means "use the ordinary ``websocket.send``".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from websockets.frames import Frame, Opcode
 
 WRITE_FRAME = "voltstorage.websocket.write_frame"
@@ -18,3 +21,9 @@ WRITE_FRAME = "voltstorage.websocket.write_frame"
 def encode_text_frame(text: str) -> bytes:
     """One complete, unmasked, uncompressed text frame: what a server sends, for any socket."""
     return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+
+
+def frame_writer(scope: dict[str, Any]) -> Callable[[bytes], bool] | None:
+    """The socket's ``write``, or None where the server does not offer it (``runserver``,
+    the test suite's in-process communicators): then every message takes ``websocket.send``."""
+    return scope.get("extensions", {}).get(WRITE_FRAME, {}).get("write")

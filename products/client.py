@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import weakref
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -51,6 +52,7 @@ __all__ = [
     "statistics",
 ]
 
+_COUNT = re.compile(r"[0-9]{1,18}")
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_DELAYS = (0.2, 0.4)  # seconds before the 2nd and 3rd try
@@ -233,7 +235,8 @@ async def list_products(
         raise UpstreamError("VoltStorage API answered /products with something other than a list")
     items = [Product.from_json(p) for p in body if isinstance(p, dict)]
     raw_total = response.headers.get("X-Total-Count", "").strip()
-    total = int(raw_total) if raw_total.isdigit() else None
+    # Digits 0-9 only: str.isdigit() also says yes to "³", which int() then refuses.
+    total = int(raw_total) if _COUNT.fullmatch(raw_total) else None
     return ProductPage.build(items, total, page, count)
 
 

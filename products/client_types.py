@@ -8,6 +8,7 @@ anything a caller needs that is not lifted into a field here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,12 +37,15 @@ def _float(value: Any) -> float | None:
     return float(value)
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,18}")  # not str.isdigit(): it says yes to "³"
+
+
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         return int(value)
     return None
 

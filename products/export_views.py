@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from products.export import filename, joined, pieces
 from products.forms import ExportForm
 from products.views import back_context, product_for, zone_of
 from signin.auth import signin_required, upstream_error_page
+from signin.request import SignedInRequest
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,9 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 @signin_required
-async def export(request: HttpRequest, product_id: int) -> HttpResponse:
+async def export(request: SignedInRequest, product_id: int) -> HttpResponse:
     """``/products/<id>/export``: the upstream export as one file, fetched in 31-day pieces."""
-    token = request.upstream_token  # type: ignore[attr-defined]
+    token = request.upstream_token
     try:
         product = await product_for(request, product_id)
     except UpstreamError as exc:

@@ -15,6 +15,14 @@ from django import forms
 from products.fields import CATALOGUE
 from products.periods import local_midnight
 from products.ranges import DEFAULT_RANGE, RANGE_CHOICES, RangeError, RangePlan, plan
+from signin.params import (
+    ChoiceParam,
+    DateParam,
+    IntegerParam,
+    MultipleChoiceParam,
+    NumberParam,
+    ParamForm,
+)
 
 # Our own limit, not the upstream's: longer ranges are fetched in 31-day pieces, but a year of
 # 1 Hz data is already gigabytes of CSV.
@@ -23,10 +31,10 @@ SEPARATORS = ((",", "Comma ,"), (";", "Semicolon ;"), ("\t", "Tab"), ("|", "Pipe
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
-class RangeForm(forms.Form):
-    range = forms.ChoiceField(choices=RANGE_CHOICES, required=False)
-    start = forms.DateField(required=False, widget=DATE_INPUT, label="From")
-    end = forms.DateField(required=False, widget=DATE_INPUT, label="To")
+class RangeForm(ParamForm):
+    range = ChoiceParam(choices=RANGE_CHOICES, required=False)
+    start = DateParam(required=False, widget=DATE_INPUT, label="From")
+    end = DateParam(required=False, widget=DATE_INPUT, label="To")
 
     def __init__(
         self, *args: Any, tz: ZoneInfo, now: dt.datetime, installed: dt.date | None, **kwargs: Any
@@ -58,36 +66,34 @@ class RangeForm(forms.Form):
         return data
 
 
-class ExportForm(forms.Form):
-    format = forms.ChoiceField(
-        choices=(("csv", "CSV"), ("json", "JSON")), initial="csv", required=False
-    )
-    start = forms.DateField(widget=DATE_INPUT, label="From")
-    end = forms.DateField(widget=DATE_INPUT, label="To (inclusive)")
-    fields = forms.MultipleChoiceField(
+class ExportForm(ParamForm):
+    format = ChoiceParam(choices=(("csv", "CSV"), ("json", "JSON")), initial="csv", required=False)
+    start = DateParam(widget=DATE_INPUT, label="From")
+    end = DateParam(widget=DATE_INPUT, label="To (inclusive)")
+    fields = MultipleChoiceParam(
         choices=[(f.key, f.name) for f in CATALOGUE],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every field.",
     )
-    tz = forms.IntegerField(
+    tz = IntegerParam(
         min_value=-1439,
         max_value=1439,
         required=False,
         label="UTC offset (minutes)",
         help_text="For the timestamps written; empty: the site's offset.",
     )
-    precision = forms.IntegerField(
+    precision = IntegerParam(
         min_value=1, max_value=15, initial=6, required=False, label="Significant digits"
     )
-    tolerance = forms.FloatField(
+    tolerance = NumberParam(
         min_value=0,
         max_value=1,
         initial=0,
         required=False,
         help_text="0 keeps every report; 0.001 thins a day to its shape.",
     )
-    separator = forms.ChoiceField(choices=SEPARATORS, initial=",", required=False)
+    separator = ChoiceParam(choices=SEPARATORS, initial=",", required=False)
 
     def __init__(self, *args: Any, tz: ZoneInfo, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -30,7 +30,10 @@ from products.forms import ExportForm, RangeForm
 from products.periods import local_midnight
 from products.ranges import RANGE_CHOICES, format_date
 from products.series import DEFAULT_TOLERANCE, day_series
+from signin import params
 from signin.auth import signin_required, upstream_error_page
+from signin.params import ParamError
+from signin.request import SignedInRequest
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +70,14 @@ def _query(base: dict[str, Any], back: str) -> str:
     return params.urlencode()
 
 
-async def product_for(request: HttpRequest, product_id: int) -> Product:
-    return await client.get_product(request.upstream_token, product_id)  # type: ignore[attr-defined]
+async def product_for(request: SignedInRequest, product_id: int) -> Product:
+    return await client.get_product(request.upstream_token, product_id)
 
 
 @signin_required
-async def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
+async def product_page(request: SignedInRequest, product_id: int) -> HttpResponse:
     """``/products/<id>/``; an htmx range change gets only the statistics fragment."""
-    token = request.upstream_token  # type: ignore[attr-defined]
+    token = request.upstream_token
     try:
         product = await product_for(request, product_id)
     except UpstreamError as exc:
@@ -86,7 +89,7 @@ async def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
         "page_url": reverse("products:product", args=[product.id]),
         **back_context(request),
     }
-    stats_only = bool(request.htmx) and request.htmx.target == "stats"  # type: ignore[attr-defined]
+    stats_only = bool(request.htmx) and request.htmx.target == "stats"
     stats_task = asyncio.ensure_future(_stats(request, product, tz, now, context["back"]))
     latest_task = None if stats_only else asyncio.ensure_future(_status(token, product, now))
     try:
@@ -128,7 +131,7 @@ async def _status(token: str, product: Product, now: dt.datetime) -> dict[str, A
 
 
 async def _stats(
-    request: HttpRequest, product: Product, tz: ZoneInfo, now: dt.datetime, back: str
+    request: SignedInRequest, product: Product, tz: ZoneInfo, now: dt.datetime, back: str
 ) -> dict[str, Any]:
     form = RangeForm(request.GET, tz=tz, now=now, installed=product.installation_date)
     form.is_valid()
@@ -163,7 +166,7 @@ async def _stats(
     )
     try:
         rows = await client.statistics(
-            request.upstream_token,  # type: ignore[attr-defined]
+            request.upstream_token,
             product.id,
             tstart=plan.tstart,
             tend=min(plan.tend, int(now.timestamp())),
@@ -225,7 +228,7 @@ def _export_initial(plan: Any, tz: ZoneInfo, now: dt.datetime) -> dict[str, Any]
 
 
 @signin_required
-async def day_detail(request: HttpRequest, product_id: int) -> HttpResponse:
+async def day_detail(request: SignedInRequest, product_id: int) -> HttpResponse:
     """A day's 1 Hz powers and SoC (simplified upstream), with offline time as gaps."""
     try:
         product = await product_for(request, product_id)
@@ -234,17 +237,16 @@ async def day_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     tz, now = zone_of(product), timezone.now()
     today = now.astimezone(tz).date()
     context: dict[str, Any] = {"product": product, "tz": tz.key, **back_context(request)}
-    raw = request.GET.get("date", "")
     try:
-        day = dt.date.fromisoformat(raw) if raw else today
-    except ValueError:
+        day = params.date(request.GET, "date") or today
+    except ParamError as exc:
         day = today
-        context["day_error"] = f"{raw!r} is not a date; showing today."
+        context["day_error"] = f"Ignored {exc}. Showing today."
     if day > today:
         context["day_error"] = f"{format_date(day)} is in the future; showing today."
         day = today
     context.update(_day_links(day, today, context["back"]))
-    template = "products/_day.html" if request.htmx else "products/day.html"  # type: ignore[attr-defined]
+    template = "products/_day.html" if request.htmx else "products/day.html"
     if product.installation_date is None or day < product.installation_date:
         context["day_note"] = "The product was not installed on this day, so it has no data."
         return render(request, template, context)
@@ -286,14 +288,14 @@ def _day_links(day: dt.date, today: dt.date, back: str) -> dict[str, Any]:
 
 
 async def _export_rows(
-    request: HttpRequest,
+    request: SignedInRequest,
     product_id: int,
     window: tuple[float, float],
     fields: tuple[str, ...],
     tolerance: float,
 ) -> list[dict[str, Any]]:
     stream = await client.export_stream(
-        request.upstream_token,  # type: ignore[attr-defined]
+        request.upstream_token,
         product_id,
         fmt="json",
         params={

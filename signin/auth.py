@@ -25,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 from products.client import BadRequest, Forbidden, Unauthorized, UpstreamError, UpstreamUnavailable
+from signin.request import SignedInRequest
 from signin.signals import signed_out
 from signin.tokens import open_token, seal_token
 
@@ -163,12 +164,12 @@ def signin_required(view: AsyncView) -> AsyncView:
     """Guard for async views: no token → sign-in page with ``next``; an upstream 401 anywhere
     in the view → the session ends and the user signs in again, then comes back.
 
-    The view finds the token in ``request.upstream_token`` and the account's e-mail in
-    ``request.viewer_email``.
+    The view receives a ``SignedInRequest``: the token in ``request.upstream_token``, the
+    account's e-mail in ``request.viewer_email``.
     """
 
     @wraps(view)
-    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    async def wrapper(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token = await asession_token(request.session)
         if token is None:
             if await request.session.aget(TOKEN_KEY) is not None:
@@ -182,8 +183,8 @@ def signin_required(view: AsyncView) -> AsyncView:
             log.info("session idle or too old; ending it")
             await end_session(request)
             return no_store(redirect_to_signin(request, expired=True))
-        request.upstream_token = token  # type: ignore[attr-defined]
-        request.viewer_email = await request.session.aget(EMAIL_KEY, "")  # type: ignore[attr-defined]
+        request.upstream_token = token
+        request.viewer_email = await request.session.aget(EMAIL_KEY, "")
         try:
             return no_store(await view(request, *args, **kwargs))
         except Unauthorized:

@@ -120,14 +120,17 @@ def test_a_page_past_the_end_shows_the_last_page_with_a_notice(fleet_client, fle
 @pytest.mark.parametrize(
     ("query", "notice"),
     [
-        ("page=-1", "Ignored page=&#x27;-1&#x27;: pages are numbered from 1"),
+        (
+            "page=-1",
+            "Ignored page=&#x27;-1&#x27;: out of range: from 1 to 100000. Showing page 1.",
+        ),
         (
             "sort=<script>alert(1)</script>",
             "Ignored sort=&#x27;&lt;script&gt;alert(1)&lt;/script&gt;",
         ),
-        ("group=abc", "Ignored group=&#x27;abc&#x27;: not one of your groups"),
+        ("group=abc", "Ignored group=&#x27;abc&#x27;: not a whole number from 1 to"),
         ("group=999999", "Ignored group=999999: not one of your groups"),
-        ("size=7", "Ignored size=&#x27;7&#x27;: a page holds 25, 50 or 100 products"),
+        ("size=7", "Ignored size=&#x27;7&#x27;: use one of 25, 50, 100. Showing 25."),
         ("installed=maybe", "Ignored installed=&#x27;maybe&#x27;"),
         ("state=sleeping", "Ignored state=&#x27;sleeping&#x27;"),
     ],

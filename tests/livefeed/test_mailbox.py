@@ -16,7 +16,7 @@ class Browser:
     """A receiving end whose socket can be stalled, like a phone on a bad network.
 
     ``send`` is the ASGI send (waits while stalled); ``write`` the server's direct write of an
-    encoded frame, which refuses while stalled (``dashboard.wsprotocol``)."""
+    encoded frame, which refuses while stalled (``livefeed.wire``)."""
 
     def __init__(self, stalled: bool = False) -> None:
         self.received: list[str] = []
@@ -114,13 +114,16 @@ async def test_a_heartbeat_never_replaces_a_pending_state():
     await _stop(tasks)
 
 
-async def test_a_free_viewer_gets_its_state_at_once_without_waiting_for_its_writer():
+async def test_without_direct_writes_states_go_out_in_order_through_the_writer():
     browser = Browser()
     box = Mailbox(browser.send)
+    tasks = await _running(box)
     box.put(Message.of("state-0"))
     box.put(Message.of("state-1"))
+    await _until(lambda: len(browser.received) == 2)
     assert browser.received == ["state-0", "state-1"]
     assert box.pending == 0
+    await _stop(tasks)
 
 
 @pytest.mark.parametrize("direct", [False, True], ids=["send only", "direct write refused"])
@@ -130,30 +133,34 @@ async def test_a_stalled_send_keeps_its_place_ahead_of_later_states(direct):
     browser = Browser(stalled=True)
     box = Mailbox(browser.send, limit=4, write=browser.write if direct else None)
     tasks = await _running(box)
-    box.put(Message.of("state-0"))  # starts at once, then waits on the stalled socket
+    box.put(Message.of("state-0"))  # the direct write is refused: queued
     box.put(Message.of("state-1"))
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the writer takes state-0 and waits on the stalled socket
     box.put(Message.of("state-2"))
     assert browser.received == []
     browser.flowing.set()
     await _until(lambda: len(browser.received) == 3)
     assert browser.received == ["state-0", "state-1", "state-2"]
     box.put(Message.of("state-3"))
-    assert browser.received[-1] == "state-3"
+    if direct:  # a free socket takes it at once, inside put
+        assert browser.received[-1] == "state-3"
+    await _until(lambda: browser.received[-1:] == ["state-3"])
     assert browser.written == (3 if direct else 0)  # all but the refused one
     await _stop(tasks)
 
 
-async def test_a_heartbeat_to_a_free_viewer_goes_out_at_once_and_is_not_counted_as_a_frame():
+async def test_a_heartbeat_is_not_counted_as_a_frame():
     browser = Browser()
     box = Mailbox(browser.send)
+    tasks = await _running(box)
     sent = METRICS.frames_out_total
     box.put_heartbeat(Message.of("beat"))
-    assert browser.received == ["beat"]
+    await _until(lambda: browser.received == ["beat"])
     assert METRICS.frames_out_total == sent
+    await _stop(tasks)
 
 
-async def test_a_free_socket_takes_the_frame_encoded_once_and_no_send_is_started():
+async def test_a_free_socket_takes_the_frame_encoded_once_inside_put_with_no_writer_running():
     browser = Browser()
     box = Mailbox(browser.send, write=browser.write)
     sent = METRICS.frames_out_total

@@ -85,7 +85,7 @@ def test_a_json_export_over_two_pieces_is_one_array(live_fleet, fleet):
         ("2026-05-10", "2026-05-01", "The end date is before the start date."),
         ("2024-01-01", "2025-06-30", "An export covers at most 366 days"),
         ("2026-01-01", "2099-01-01", "The end date is in the future"),
-        ("2026-01-01", "soon", "Enter a valid date."),
+        ("2026-01-01", "soon", "end=&#x27;soon&#x27;: not a date: write it as YYYY-MM-DD"),
     ],
 )
 def test_a_bad_export_range_is_a_form_error(fleet_client, start, end, message):
