@@ -229,10 +229,18 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh page; the test fails if htmx reported an error in the console (a trigger it
+    cannot parse under the CSP, say), which would otherwise leave a control silently dead."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    htmx_errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: htmx_errors.append(m.text) if m.type == "error" and "htmx:" in m.text else None,
+    )
     yield page
     context.close()
+    assert htmx_errors == [], f"htmx errors in the console: {htmx_errors}"
 
 
 def pytest_collection_modifyitems(config, items) -> None:
