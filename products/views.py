@@ -19,6 +19,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from products import client
 from products.buckets import Kpis, group_buckets, kpis
@@ -42,12 +44,6 @@ def zone_of(product: Product) -> ZoneInfo:
         return ZoneInfo(product.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _lang(request: HttpRequest) -> str:
-    """German error texts for browsers that ask for German first, English otherwise."""
-    accept = request.headers.get("Accept-Language", "")
-    return "de" if accept.lower().startswith("de") else "en"
 
 
 def back_context(request: HttpRequest) -> dict[str, str]:
@@ -102,7 +98,7 @@ async def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
     context["export_form"] = ExportForm(
         initial=_export_initial(context.get("plan"), tz, now), tz=tz, now=now
     )
-    context["errors"] = describe_all(product.errors, _lang(request))
+    context["errors"] = describe_all(product.errors)
     return render(request, "products/product.html", context)
 
 
@@ -172,12 +168,14 @@ async def _stats(
     except Unauthorized:
         raise
     except BadRequest as exc:
-        context["stats_error"] = "The VoltStorage API rejected the request: " + "; ".join(
-            exc.errors
+        context["stats_error"] = _("The VoltStorage API rejected the request: {reasons}").format(
+            reasons="; ".join(exc.errors)
         )
         return context
     except UpstreamError as exc:
-        context["stats_error"] = "Statistics could not be loaded: " + "; ".join(exc.errors)
+        context["stats_error"] = _("Statistics could not be loaded: {reasons}").format(
+            reasons="; ".join(exc.errors)
+        )
         return context
     buckets = group_buckets(
         rows, tz=tz, unit=plan.unit, start=plan.start, end=plan.end, source=plan.source
@@ -198,20 +196,21 @@ async def _stats(
 
 
 def _kpi_cards(k: Kpis) -> list[dict[str, str]]:
+    # One decimal with the language's separators: 1,234.5 (English), 1.234,5 (German).
     def energy(value: float | None) -> str:
-        return "—" if value is None else f"{value:,.1f}"
+        return "—" if value is None else number_format(value, 1, force_grouping=True)
 
     def percent(value: float | None) -> str:
-        return "—" if value is None else f"{value * 100:.1f}"
+        return "—" if value is None else number_format(value * 100, 1)
 
     cards = [
-        ("PV produced", energy(k.produced_kwh), "kWh", "pv"),
-        ("Consumed", energy(k.consumed_kwh), "kWh", "cons"),
-        ("Stored", energy(k.stored_kwh), "kWh", "stored"),
-        ("Released", energy(k.released_kwh), "kWh", "released"),
-        ("Self-sufficiency", percent(k.self_sufficiency), "%", "ratio"),
-        ("DC efficiency", percent(k.dc_efficiency), "%", "ratio"),
-        ("AC efficiency", percent(k.ac_efficiency), "%", "ratio"),
+        (_("PV produced"), energy(k.produced_kwh), "kWh", "pv"),
+        (_("Consumed"), energy(k.consumed_kwh), "kWh", "cons"),
+        (_("Stored"), energy(k.stored_kwh), "kWh", "stored"),
+        (_("Released"), energy(k.released_kwh), "kWh", "released"),
+        (_("Self-sufficiency"), percent(k.self_sufficiency), "%", "ratio"),
+        (_("DC efficiency"), percent(k.dc_efficiency), "%", "ratio"),
+        (_("AC efficiency"), percent(k.ac_efficiency), "%", "ratio"),
     ]
     return [{"label": a, "value": b, "unit": c, "kind": d} for a, b, c, d in cards]
 
@@ -239,14 +238,16 @@ async def day_detail(request: HttpRequest, product_id: int) -> HttpResponse:
         day = dt.date.fromisoformat(raw) if raw else today
     except ValueError:
         day = today
-        context["day_error"] = f"{raw!r} is not a date; showing today."
+        context["day_error"] = _("{value} is not a date; showing today.").format(value=repr(raw))
     if day > today:
-        context["day_error"] = f"{format_date(day)} is in the future; showing today."
+        context["day_error"] = _("{day} is in the future; showing today.").format(
+            day=format_date(day)
+        )
         day = today
     context.update(_day_links(day, today, context["back"]))
     template = "products/_day.html" if request.htmx else "products/day.html"  # type: ignore[attr-defined]
     if product.installation_date is None or day < product.installation_date:
-        context["day_note"] = "The product was not installed on this day, so it has no data."
+        context["day_note"] = _("The product was not installed on this day, so it has no data.")
         return render(request, template, context)
     midnight = local_midnight(day, tz)
     end = local_midnight(day + dt.timedelta(days=1), tz)
@@ -259,7 +260,9 @@ async def day_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     except Unauthorized:
         raise
     except UpstreamError as exc:
-        context["day_error"] = "The day could not be loaded: " + "; ".join(exc.errors)
+        context["day_error"] = _("The day could not be loaded: {reasons}").format(
+            reasons="; ".join(exc.errors)
+        )
         return render(request, template, context, status=200)
     series, offline = day_series(values, beats, DETAIL_FIELDS, window=window)
     context["figure"] = detail_figure(series, midnight=midnight, end=end)
