@@ -14,9 +14,11 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = ("de",)
+# Every language but English, the language of the source texts.
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES if code != "en")
 # What `make messages` ignores: not the site's texts (the emulator is an API, tests and
 # benchmarks are not shown), or not code at all.
 NOT_SCANNED = {".venv", "node_modules", "staticfiles", "tests", "bench", "emulator", "locale"}
