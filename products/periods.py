@@ -14,9 +14,22 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from django.utils.dateformat import format as date_format
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 UTC = dt.UTC
+
+# The fleet's zones' abbreviations as each language writes them (German: MEZ, MESZ); any other
+# zone keeps the abbreviation the tz database gives it.
+ZONE_ABBREVIATIONS = {
+    "CET": pgettext_lazy("time zone abbreviation", "CET"),
+    "CEST": pgettext_lazy("time zone abbreviation", "CEST"),
+}
+
+
+def zone_abbreviation(moment: dt.datetime) -> str:
+    """``CET``/``CEST`` in English, ``MEZ``/``MESZ`` in German."""
+    name = moment.tzname() or ""
+    return str(ZONE_ABBREVIATIONS.get(name, name))
 
 
 class Unit(StrEnum):
@@ -73,7 +86,7 @@ def hour_label(moment: dt.datetime) -> str:
     # Django date formats, translated per language; day and month names come from Django.
     label = date_format(moment, pgettext("chart label of an hour (Django date format)", "D H:i"))
     if _is_ambiguous(moment):
-        label += f" {moment.tzname()}"
+        label += f" {zone_abbreviation(moment)}"
     return label
 
 

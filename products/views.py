@@ -29,7 +29,7 @@ from products.client import BadRequest, Product, Unauthorized, UpstreamError
 from products.errorcodes import describe_all
 from products.fields import age_text, latest_rows
 from products.forms import ExportForm, RangeForm
-from products.periods import local_midnight
+from products.periods import local_midnight, zone_abbreviation
 from products.ranges import RANGE_CHOICES, format_date
 from products.series import DEFAULT_TOLERANCE, day_series
 from signin.auth import signin_required, upstream_error_page
@@ -120,6 +120,7 @@ async def _status(token: str, product: Product, now: dt.datetime) -> dict[str, A
         "latest_rows": latest_rows(latest.data) if latest.data else [],
         "latest_age": age,
         "latest_at": last_seen,
+        "latest_zone": zone_abbreviation(last_seen) if last_seen else "",
     }
 
 
