@@ -99,3 +99,20 @@ def test_german_screenshots_of_the_fleet_and_a_product_page(browser, server):
         assert page.locator("[data-live-badge]").inner_text().startswith("Aktuell · vor")
     finally:
         context.close()
+
+
+def test_a_phone_sized_page_has_no_serious_violation_and_a_header_that_fits(browser, server):
+    """An installer's phone: the header (with the language switch as a code) fits 390 px."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    page = context.new_page()
+    try:
+        _sign_in(page, server, "fleet@example.com")
+        page.wait_for_selector("#fleet-results .tiles", timeout=60_000)
+        assert page.locator("[data-testid=lang-en]").inner_text() == "EN"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert serious_violations(page) == []
+        page.goto(f"{server.url}/products/1/")
+        page.wait_for_selector("[data-figure=fig-energy] .main-svg", timeout=60_000)
+        assert serious_violations(page) == []
+    finally:
+        context.close()
