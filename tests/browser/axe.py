@@ -45,3 +45,13 @@ def violations(page: Any) -> list[dict[str, Any]]:
 def serious_violations(page: Any) -> list[dict[str, Any]]:
     """The violations of impact serious or critical (what the suite allows none of)."""
     return [v for v in violations(page) if v["impact"] in SERIOUS]
+
+
+def describe(found: dict[str, list[dict[str, Any]]]) -> str:
+    """A readable failure message: page, rule, element and axe's explanation, one per line."""
+    return "\n".join(
+        f"{path}: {v['id']} at {n['target']}: {n['summary'].splitlines()[-1].strip()}"
+        for path, items in found.items()
+        for v in items
+        for n in v["nodes"]
+    )

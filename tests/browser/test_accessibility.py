@@ -3,11 +3,13 @@ critical violation. A page added later gets its line in PAGES (or its own one-li
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser.axe import serious_violations
+from tests.browser.axe import describe, serious_violations
 from tests.conftest import PASSWORD
 from tests.products.conftest import FOREIGN_TO_OWNER1
 
@@ -24,6 +26,7 @@ PAGES = [
     ("/products/1/?range=year", "[data-figure=fig-energy] .main-svg"),
     ("/products/1/day", "[data-figure=fig-day] .main-svg"),
     ("/products/1/export?start=2026-11-02&end=2026-11-01", "[data-testid=export-form]"),
+    ("/no-such-page/", "[data-testid=not-found]"),
 ]
 
 
@@ -58,7 +61,8 @@ def test_every_page_has_no_serious_accessibility_violation(browser, server, lang
             found[path] = serious_violations(page)
     finally:
         context.close()
-    assert {path: v for path, v in found.items() if v} == {}
+    failing = {path: v for path, v in found.items() if v}
+    assert failing == {}, describe(failing)
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
@@ -113,6 +117,32 @@ def test_a_phone_sized_page_has_no_serious_violation_and_a_header_that_fits(brow
         assert serious_violations(page) == []
         page.goto(f"{server.url}/products/1/")
         page.wait_for_selector("[data-figure=fig-energy] .main-svg", timeout=60_000)
+        assert serious_violations(page) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_stale_live_values_stay_readable(browser, server, language):
+    """A stale or offline product's values are dimmed, not made illegible. The page's socket
+    is answered by the test (Playwright's WebSocket routing): a stale feed on demand."""
+    context = _context(browser, language)
+    page = context.new_page()
+
+    def stale_feed(ws) -> None:
+        now = time.time()
+        data = {"pvPower": 1234.0, "householdPower": 512.0, "gridPower": -210.0,
+                "inverterPower": 480.0, "stateOfCharge": 0.61, "status": "discharging"}  # fmt: skip
+        ws.send(json.dumps({"type": "state", "connection": "stale", "time": now - 42,
+                            "now": now, "data": data}))  # fmt: skip
+
+    try:
+        _sign_in(page, server, "fleet@example.com")
+        page.route_web_socket("**/ws/products/**", stale_feed)
+        page.goto(f"{server.url}/products/1/")
+        page.wait_for_selector("[data-live][data-state=stale]")
+        badge = page.locator("[data-live-badge]").inner_text()
+        assert badge.startswith({"en": "Stale · data 4", "de": "Veraltet · Daten 4"}[language])
         assert serious_violations(page) == []
     finally:
         context.close()

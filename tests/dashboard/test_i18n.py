@@ -252,3 +252,19 @@ def test_the_product_page_formats_numbers_and_dates_per_language(fleet_client, f
     assert re.search(r"<dd>−?\d+,\d\d kW</dd>", german_html)
     assert re.search(r"<dd>−?\d+\.\d\d kW</dd>", english_html)
     assert not re.search(r"<dd>−?\d+\.\d\d kW</dd>", german_html)
+
+
+def test_the_not_found_page_in_german(fleet_client, fleet):
+    html = german(fleet_client, "/no-such-page/", expected=404)
+    assert "Seite nicht gefunden" in html
+    assert english_left(html) == []
+
+
+def test_the_server_error_page_in_german():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("de"):
+        html = render_to_string("500.html")
+    assert '<html lang="de">' in html and "Etwas ist schiefgegangen" in html
+    assert english_left(html) == []
