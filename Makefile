@@ -9,8 +9,12 @@ STAMP := $(VENV)/.installed
 # settings refuse the development secrets); the tests bring their own secrets (tests/settings.py).
 DEMO_ENV := DEBUG=$${DEBUG:-true} EMULATOR_ENABLED=$${EMULATOR_ENABLED:-true}
 TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
+# Compiled translations: built from the .po files here, never kept in git (see README, "Languages").
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+# axe-core for the browser tests' accessibility audit (tests/browser/axe.py), pinned in package.json.
+AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: demo test fuzz bench lint format setup
+.PHONY: demo test fuzz bench lint format setup messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +24,22 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+# compilemessages needs GNU gettext's msgfmt (Debian: gettext); --ignore keeps it out of the venv.
+%.mo: %.po $(STAMP)
+	$(DEMO_ENV) $(PY) manage.py compilemessages -v0 --ignore $(VENV) --ignore node_modules
 
-demo: $(STAMP)
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+setup: $(STAMP) $(MO_FILES) $(AXE)
+
+# Refresh locale/*/django.po from the code after adding or changing texts, then translate them.
+messages: $(STAMP)
+	$(DEMO_ENV) $(PY) manage.py makemessages --all --no-location --ignore $(VENV) --ignore node_modules \
+	  --ignore staticfiles --ignore tests --ignore bench --ignore emulator
+
+demo: $(STAMP) $(MO_FILES)
 	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v0
 	$(DEMO_ENV) $(PY) manage.py seed_fleet --if-empty
 	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v0
@@ -35,7 +52,7 @@ demo: $(STAMP)
 	@echo ""
 	$(DEMO_ENV) $(PY) -m dashboard.serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: setup
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -15,7 +15,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.conf import settings
 from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponseBase
-from django.middleware import clickjacking, common, csrf, security
+from django.middleware import clickjacking, common, csrf, locale, security
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
@@ -94,6 +94,10 @@ class CommonMiddleware(_OnTheLoop, common.CommonMiddleware):
 
 class CsrfViewMiddleware(_OnTheLoop, csrf.CsrfViewMiddleware):
     pass
+
+
+class LocaleMiddleware(_OnTheLoop, locale.LocaleMiddleware):
+    """The language from the cookie set by ``set_language``, else from Accept-Language."""
 
 
 class XFrameOptionsMiddleware(_OnTheLoop, clickjacking.XFrameOptionsMiddleware):

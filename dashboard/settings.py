@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "dashboard.middleware.SecurityMiddleware",
     "dashboard.middleware.AsyncWhiteNoiseMiddleware",
     "dashboard.middleware.SessionMiddleware",
+    "dashboard.middleware.LocaleMiddleware",
     "dashboard.middleware.CommonMiddleware",
     "dashboard.middleware.CsrfViewMiddleware",
     "dashboard.middleware.XFrameOptionsMiddleware",
@@ -136,6 +137,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "dashboard.context_processors.site",
             ],
         },
@@ -230,6 +232,15 @@ SIGNIN_LOCK_SECONDS = env_int("SIGNIN_LOCK_SECONDS", 600, minimum=1)
 SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
 
 LANGUAGE_CODE = "en"
+# English and German (locale/de/LC_MESSAGES/django.po; the .mo is compiled by `make setup`).
+# The first visit follows Accept-Language; the header's switch (set_language) sets a cookie.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats per language (24-hour clock in English too): dashboard/formats/<lang>/.
+FORMAT_MODULE_PATH = ["dashboard.formats"]
+LANGUAGE_COOKIE_AGE = 365 * 86400
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

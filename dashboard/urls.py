@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("livefeed.urls")),
     path("", include("displays.urls")),
     path("products/", include("products.urls")),
+    # The header's language switch: set_language (POST with CSRF) remembers it in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 if settings.EMULATOR_ENABLED:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from signin import params as p
 from signin.params import ParamError
@@ -23,8 +24,8 @@ DEFAULT_SIZE = 25
 MAX_Q = 100
 MAX_PAGE = 100_000
 MAX_ID = 2**31 - 1
-STATES = {"online": "Online", "offline": "Offline", "errors": "With errors"}
-INSTALLED = {"yes": "Installed", "no": "Not installed"}
+STATES = {"online": _("Online"), "offline": _("Offline"), "errors": _("With errors")}
+INSTALLED = {"yes": _("Installed"), "no": _("Not installed")}
 
 # URL sort key -> (upstream sort field, column title). Only columns the upstream can sort by.
 SORTS: dict[str, tuple[str, str]] = {

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from fleet.summary import Row
 from products.errorcodes import ErrorInfo, describe_all
@@ -31,7 +32,7 @@ class FleetRow:
     group: str
     owner: str
     customer: str
-    installed: str  # "4 Dec 2019", or "" when not installed
+    installed: str  # "4 Dec 2019" (German "4. Dez. 2019"), or "" when not installed
     hardware: str
     status: str  # css modifier: online, offline, unknown
     status_text: str
@@ -41,9 +42,9 @@ class FleetRow:
     def of(cls, row: Row, back: str) -> FleetRow:
         day = row.installed_on
         if row.online:
-            status, text = "online", "Online"
+            status, text = "online", gettext("Online")
         elif day is not None:
-            status, text = "offline", "Offline"
+            status, text = "offline", gettext("Offline")
         else:
             status, text = "unknown", "—"
         return cls(
@@ -54,7 +55,7 @@ class FleetRow:
             group=row.group_name or "—",
             owner=row.owner_name or "—",
             customer=row.customer,
-            installed=f"{day.day} {day:%b %Y}" if day else "",
+            installed=date_format(day, "DATE_FORMAT") if day else "",
             hardware=row.hardware_version or "—",
             status=status,
             status_text=text,
@@ -72,33 +73,54 @@ def _errors(row: FleetRow) -> str:
     )
 
 
-def row_html(r: FleetRow) -> str:
-    """One ``<tr>`` of the fleet table (the id printed plainly, never localised)."""
+def _labels() -> dict[str, str]:
+    """The cells' labels (shown on phones) and texts, in the active language, escaped once."""
+    return {
+        key: escape(text)
+        for key, text in (
+            ("serial", gettext("Serial number")),
+            ("type", gettext("Type")),
+            ("group", gettext("Group")),
+            ("owner", gettext("Owner")),
+            ("installed", gettext("Installed")),
+            ("hardware", gettext("Hardware")),
+            ("status", gettext("Status")),
+            ("errors", gettext("Errors")),
+            ("not_installed", gettext("not installed")),
+            ("check", gettext("Check")),
+        )
+    }
+
+
+def row_html(r: FleetRow, t: dict[str, str] | None = None) -> str:
+    """One ``<tr>`` of the fleet table (ids printed plainly, as the template did)."""
+    t = t or _labels()
     owner = escape(r.owner)
     if r.customer:
         owner += f'<span class="sub">{escape(r.customer)}</span>'
     installed = (
         escape(r.installed)
         if r.installed
-        else '<span class="badge badge--muted">not installed</span>'
+        else f'<span class="badge badge--muted">{t["not_installed"]}</span>'
     )
     return (
         f'<tr data-product-id="{r.id}">\n'
-        f'<td data-label="Serial number"><a class="row-link" href="{escape(r.link)}">'
+        f'<td data-label="{t["serial"]}"><a class="row-link" href="{escape(r.link)}">'
         f"{escape(r.serial)}</a>"
-        f' <a class="row-check" href="/products/{r.id}/check/">{escape(_("Check"))}</a></td>\n'
-        f'<td data-label="Type" class="nowrap">{escape(r.type)}</td>\n'
-        f'<td data-label="Group">{escape(r.group)}</td>\n'
-        f'<td data-label="Owner"><span>{owner}</span></td>\n'
-        f'<td data-label="Installed" class="nowrap">{installed}</td>\n'
-        f'<td data-label="Hardware">{escape(r.hardware)}</td>\n'
-        f'<td data-label="Status"><span class="status status--{escape(r.status)}">'
+        f' <a class="row-check" href="/products/{r.id}/check/">{t["check"]}</a></td>\n'
+        f'<td data-label="{t["type"]}" class="nowrap">{escape(r.type)}</td>\n'
+        f'<td data-label="{t["group"]}">{escape(r.group)}</td>\n'
+        f'<td data-label="{t["owner"]}"><span>{owner}</span></td>\n'
+        f'<td data-label="{t["installed"]}" class="nowrap">{installed}</td>\n'
+        f'<td data-label="{t["hardware"]}">{escape(r.hardware)}</td>\n'
+        f'<td data-label="{t["status"]}"><span class="status status--{escape(r.status)}">'
         f"{escape(r.status_text)}</span></td>\n"
-        f'<td data-label="Errors"><div class="badges">{_errors(r)}</div></td>\n'
+        f'<td data-label="{t["errors"]}"><div class="badges">{_errors(r)}</div></td>\n'
         "</tr>\n"
     )
 
 
 def rows_html(rows: list[FleetRow]) -> SafeString:
     """The table body's rows, every value escaped here (so safe to print unescaped)."""
-    return mark_safe("".join(row_html(r) for r in rows))
+    labels = _labels()
+    return mark_safe("".join(row_html(r, labels) for r in rows))

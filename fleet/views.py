@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fleet import snapshot as fleet_snapshot
 from fleet.params import INSTALLED, PAGE_SIZES, STATES, FleetQuery
@@ -67,11 +69,17 @@ def _check_choices(query: FleetQuery, summary: Summary | None) -> FleetQuery:
         return query
     if query.group is not None and query.group not in dict(summary.groups()):
         query = query.with_notice(
-            f"Ignored group={query.group}: not one of your groups. Showing all groups.", group=None
+            _("Ignored group={group}: not one of your groups. Showing all groups.").format(
+                group=query.group
+            ),
+            group=None,
         )
     if query.owner is not None and query.owner not in dict(summary.owners()):
         query = query.with_notice(
-            f"Ignored owner={query.owner}: not one of your owners. Showing all owners.", owner=None
+            _("Ignored owner={owner}: not one of your owners. Showing all owners.").format(
+                owner=query.owner
+            ),
+            owner=None,
         )
     return query
 
@@ -112,49 +120,58 @@ def _active_filters(query: FleetQuery, summary: Summary | None) -> list[tuple[st
     owners = dict(summary.owners()) if summary else {}
     out = []
     if query.q:
-        out.append((f"search “{query.q}”", query.url(q="")))
+        out.append((_("search “{q}”").format(q=query.q), query.url(q="")))
     if query.group is not None:
-        out.append((f"group {groups.get(query.group, query.group)}", query.url(group=None)))
+        name = groups.get(query.group, query.group)
+        out.append((_("group {name}").format(name=name), query.url(group=None)))
     if query.owner is not None:
-        out.append((f"owner {owners.get(query.owner, query.owner)}", query.url(owner=None)))
+        name = owners.get(query.owner, query.owner)
+        out.append((_("owner {name}").format(name=name), query.url(owner=None)))
     if query.installed:
-        out.append((INSTALLED[query.installed].lower(), query.url(installed="")))
+        out.append((str(INSTALLED[query.installed]).lower(), query.url(installed="")))
     if query.state:
-        out.append((STATES[query.state].lower(), query.url(state="")))
+        out.append((str(STATES[query.state]).lower(), query.url(state="")))
     return out
 
 
 # (title, sort key or None); the owner column has no upstream sort field.
 COLUMNS = [
-    ("Serial number", "serial"),
-    ("Type", "type"),
-    ("Group", "group"),
-    ("Owner", None),
-    ("Installed", "installed"),
-    ("Hardware", "hardware"),
-    ("Status", None),
-    ("Errors", None),
+    (gettext_lazy("Serial number"), "serial"),
+    (gettext_lazy("Type"), "type"),
+    (gettext_lazy("Group"), "group"),
+    (gettext_lazy("Owner"), None),
+    (gettext_lazy("Installed"), "installed"),
+    (gettext_lazy("Hardware"), "hardware"),
+    (gettext_lazy("Status"), None),
+    (gettext_lazy("Errors"), None),
 ]
 
 
 def _tiles(query: FleetQuery, tiles: Tiles) -> list[dict[str, object]]:
     """Each tile applies its filter and keeps the group/owner scope and the search."""
     plain = not query.state and not query.installed
-    scope = "in this group" if query.group else "of this owner" if query.owner else "in your fleet"
+    scope = (
+        _("in this group")
+        if query.group
+        else _("of this owner")
+        if query.owner
+        else _("in your fleet")
+    )
     return [
-        {"label": "All products", "value": tiles.all, "tone": "", "hint": scope,
+        {"label": _("All products"), "value": tiles.all, "tone": "", "hint": scope,
          "url": query.url(state="", installed=""), "active": plain, "key": "all"},
-        {"label": "Online", "value": tiles.online, "tone": "ok", "hint": "reporting now",
+        {"label": _("Online"), "value": tiles.online, "tone": "ok", "hint": _("reporting now"),
          "url": query.url(state="online", installed=""), "active": query.state == "online",
          "key": "online"},
-        {"label": "Offline", "value": tiles.offline, "tone": "bad" if tiles.offline else "",
-         "hint": "installed, not reporting", "url": query.url(state="offline", installed=""),
+        {"label": _("Offline"), "value": tiles.offline, "tone": "bad" if tiles.offline else "",
+         "hint": _("installed, not reporting"), "url": query.url(state="offline", installed=""),
          "active": query.state == "offline", "key": "offline"},
-        {"label": "With errors", "value": tiles.errors, "tone": "warn" if tiles.errors else "",
-         "hint": f"{tiles.critical} critical", "url": query.url(state="errors", installed=""),
+        {"label": _("With errors"), "value": tiles.errors, "tone": "warn" if tiles.errors else "",
+         "hint": _("{count} critical").format(count=tiles.critical),
+         "url": query.url(state="errors", installed=""),
          "active": query.state == "errors", "key": "errors"},
-        {"label": "Not installed", "value": tiles.not_installed, "tone": "muted",
-         "hint": "no installation date", "url": query.url(state="", installed="no"),
+        {"label": _("Not installed"), "value": tiles.not_installed, "tone": "muted",
+         "hint": _("no installation date"), "url": query.url(state="", installed="no"),
          "active": query.installed == "no" and not query.state, "key": "not-installed"},
     ]  # fmt: skip
 
@@ -225,8 +242,10 @@ async def overview(request: SignedInRequest) -> HttpResponse:
     query = _check_choices(query, summary)
     if query.state and summary is None:
         query = query.with_notice(
-            f"The {STATES[query.state].lower()} view needs the fleet summary, which is not "
-            "available right now. Showing every state.",
+            _(
+                "The {state} view needs the fleet summary, which is not available right now. "
+                "Showing every state."
+            ).format(state=str(STATES[query.state]).lower()),
             state="",
         )
 
@@ -234,13 +253,17 @@ async def overview(request: SignedInRequest) -> HttpResponse:
     if isinstance(failure, BadRequest | Forbidden):
         # We only send validated filters; if the upstream still refuses them, say so and
         # show the unfiltered list rather than an error page.
-        notice = f"The VoltStorage API refused this view ({failure}); showing all products."
+        notice = _("The VoltStorage API refused this view ({failure}); showing all products.")
+        notice = notice.format(failure=failure)
         query = FleetQuery(size=query.size, notices=(*query.notices, notice))
         result, failure = await _load(token, query, summary)
     if result.total and (query.page - 1) * query.size >= result.total:
         last = math.ceil(result.total / query.size)
         query = query.with_notice(
-            f"Page {query.page} is past the end; showing the last page, {last}.", page=last
+            _("Page {page} is past the end; showing the last page, {last}.").format(
+                page=query.page, last=last
+            ),
+            page=last,
         )
         result, failure = await _load(token, query, summary)
 

@@ -5,7 +5,9 @@ plotly.js draws as they are. Plain dicts rather than ``plotly.graph_objects``: t
 validate every attribute on construction, which costs more server time than the whole upstream
 call for a year of days; the tests validate our dicts against plotly's schema instead.
 
-The x axis is a category axis of local labels (``Sun 29 Mar``, ``Mar 2026``, ``Sun 02:00 CET``):
+Every text (legend names, axis titles) is in the active language, and so are the x labels
+(``periods``). The x axis is a category axis of local labels (``Sun 29 Mar``, ``Mar 2026``,
+``Sun 02:00 CET``):
 plotly.js has no notion of a named timezone, and a date axis would either show UTC or fold the
 repeated hour of a daylight-saving day onto itself. A bucket without data is ``None``, which
 plotly draws as a gap.
@@ -16,6 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from products.buckets import Bucket, kwh, mean_value
 from products.periods import elapsed_hours
@@ -69,10 +74,10 @@ def energy_figure(buckets: Sequence[Bucket]) -> Figure:
     """Grouped bars per bucket: PV produced, household consumed, battery stored and released."""
     labels = [b.label for b in buckets]
     series = (
-        ("PV produced", "pv-total", COLORS["pv"]),
-        ("Consumed", "consumption-total", COLORS["consumption"]),
-        ("Stored", "storage-total-stored", COLORS["stored"]),
-        ("Released", "storage-total-released", COLORS["released"]),
+        (_("PV produced"), "pv-total", COLORS["pv"]),
+        (_("Consumed"), "consumption-total", COLORS["consumption"]),
+        (_("Stored"), "storage-total-stored", COLORS["stored"]),
+        (_("Released"), "storage-total-released", COLORS["released"]),
     )
     data = [
         {
@@ -111,19 +116,19 @@ def ratio_figure(buckets: Sequence[Bucket]) -> Figure:
     pct = "%{y:.1f} %"
     series = [
         (
-            "Self-sufficiency",
+            _("Self-sufficiency"),
             [_percent(mean_value(b.row, "self-sufficiency")) for b in buckets],
             COLORS["self"],
             pct,
         ),
         (
-            "DC efficiency",
+            _("DC efficiency"),
             [_percent(mean_value(b.row, "dc-efficiency")) for b in buckets],
             COLORS["dc"],
             pct,
         ),
         (
-            "AC efficiency",
+            _("AC efficiency"),
             [_percent(mean_value(b.row, "ac-efficiency")) for b in buckets],
             COLORS["ac"],
             pct,
@@ -140,19 +145,19 @@ def temperature_figure(buckets: Sequence[Bucket]) -> Figure:
     deg = "%{y:.1f} °C"
     series = [
         (
-            "Electrolyte (mean)",
+            _("Electrolyte (mean)"),
             [_round(mean_value(b.row, "electrolyte-temp"), 2) for b in buckets],
             COLORS["electrolyte"],
             deg,
         ),
         (
-            "Pump (mean)",
+            _("Pump (mean)"),
             [_round(mean_value(b.row, "pump-temp"), 2) for b in buckets],
             COLORS["pump"],
             deg,
         ),
         (
-            "Maximum",
+            _("Maximum"),
             [_round(b.row.get("max-temperature") if b.row else None, 2) for b in buckets],
             COLORS["max"],
             deg,
@@ -167,11 +172,11 @@ def temperature_figure(buckets: Sequence[Bucket]) -> Figure:
 
 DETAIL_SERIES = (
     # field, legend name, colour, scale to the plotted unit, axis
-    ("pvPower", "PV", COLORS["pv"], 0.001, "y"),
-    ("householdPower", "Household", COLORS["consumption"], 0.001, "y"),
-    ("gridPower", "Grid (+ import)", COLORS["grid"], 0.001, "y"),
-    ("inverterPower", "Battery (+ discharge)", COLORS["released"], 0.001, "y"),
-    ("stateOfCharge", "State of charge", COLORS["soc"], 100.0, "y2"),
+    ("pvPower", gettext_lazy("PV"), COLORS["pv"], 0.001, "y"),
+    ("householdPower", gettext_lazy("Household"), COLORS["consumption"], 0.001, "y"),
+    ("gridPower", gettext_lazy("Grid (+ import)"), COLORS["grid"], 0.001, "y"),
+    ("inverterPower", gettext_lazy("Battery (+ discharge)"), COLORS["released"], 0.001, "y"),
+    ("stateOfCharge", gettext_lazy("State of charge"), COLORS["soc"], 100.0, "y2"),
 )
 
 
@@ -210,7 +215,7 @@ def detail_figure(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": name,
+                "name": str(name),
                 "x": [round((t - base) / 3600, 5) for t in times],
                 "y": [None if v is None else round(v * scale, 3) for v in values],
                 "line": {"color": color, "width": 1.5, "dash": "dot" if axis == "y2" else "solid"},
@@ -230,10 +235,10 @@ def detail_figure(
         "tickvals": tickvals,
         "ticktext": ticktext,
         "gridcolor": "#e6e9ee",
-        "title": {"text": f"local time ({midnight.tzinfo})"},
+        "title": {"text": _("local time ({zone})").format(zone=midnight.tzinfo)},
     }
     layout["yaxis2"] = {
-        "title": {"text": "SoC %"},
+        "title": {"text": _("SoC %")},
         "overlaying": "y",
         "side": "right",
         "range": [0, 100],

@@ -12,6 +12,7 @@ import logging
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from products import client
 from products.client import BadRequest, Unauthorized, UpstreamError
@@ -43,7 +44,7 @@ async def export(request: SignedInRequest, product_id: int) -> HttpResponse:
     params = form.upstream_params()
     spans = pieces(*form.window())
     if not spans:
-        form.add_error(None, "The range has no time in it yet.")
+        form.add_error(None, _("The range has no time in it yet."))
         return render(request, "products/export.html", context, status=400)
 
     async def open_piece(start: float, end: float):
@@ -53,7 +54,10 @@ async def export(request: SignedInRequest, product_id: int) -> HttpResponse:
     try:
         first = await open_piece(*spans[0])
     except BadRequest as exc:
-        form.add_error(None, "The VoltStorage API rejected the export: " + "; ".join(exc.errors))
+        reasons = "; ".join(exc.errors)
+        form.add_error(
+            None, _("The VoltStorage API rejected the export: {reasons}").format(reasons=reasons)
+        )
         return render(request, "products/export.html", context, status=400)
     except Unauthorized:
         raise

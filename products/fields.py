@@ -9,13 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
 
 @dataclass(frozen=True)
 class Field:
     key: str
-    name: str
+    name: str | Promise  # translated when printed
     kind: str  # power (W), ratio (0..1), temperature (°C), voltage (V), text
-    hint: str = ""
+    hint: str | Promise = ""
     # The plausible range of a reported value (inclusive), for the installer's check. SoC is the
     # contract's 0..1; temperatures and the stack voltage are the VoltStorage SMART's operating
     # limits as we know them (chosen here: the contract names no ranges).
@@ -24,38 +29,51 @@ class Field:
 
 
 CATALOGUE: tuple[Field, ...] = (
-    Field("pvPower", "PV", "power", "production"),
-    Field("householdPower", "Household", "power", "consumption"),
-    Field("gridPower", "Grid", "power", "+ import, − feed-in"),
-    Field("inverterPower", "Battery inverter", "power", "+ discharging, − charging"),
-    Field("powerElectronicsPower", "Power electronics", "power", "+ discharging, − charging"),
-    Field("stateOfCharge", "State of charge", "ratio", low=0.0, high=1.0),
-    Field("status", "Status", "text"),
-    Field("dcVoltage", "DC voltage", "voltage", "stack", low=20.0, high=32.0),
-    Field("electrolyteTemp", "Electrolyte temperature", "temperature", low=5.0, high=50.0),
-    Field("pumpTemp", "Pump temperature", "temperature", low=5.0, high=60.0),
+    Field("pvPower", _("PV"), "power", _("production")),
+    Field("householdPower", _("Household"), "power", _("consumption")),
+    Field("gridPower", _("Grid"), "power", _("+ import, − feed-in")),
+    Field("inverterPower", _("Battery inverter"), "power", _("+ discharging, − charging")),
+    Field("powerElectronicsPower", _("Power electronics"), "power", _("+ discharging, − charging")),
+    Field("stateOfCharge", _("State of charge"), "ratio", low=0.0, high=1.0),
+    Field("status", _("Status"), "text"),
+    Field("dcVoltage", _("DC voltage"), "voltage", _("stack"), low=20.0, high=32.0),
+    Field("electrolyteTemp", _("Electrolyte temperature"), "temperature", low=5.0, high=50.0),
+    Field("pumpTemp", _("Pump temperature"), "temperature", low=5.0, high=60.0),
 )
+# The values of ``status`` (the contract's list), as the page shows them.
+STATUS_TEXTS = {
+    "charging": _("charging"),
+    "discharging": _("discharging"),
+    "idle": _("idle"),
+    "standby": _("standby"),
+    "fault": _("fault"),
+}
 BY_KEY = {f.key: f for f in CATALOGUE}
 KEYS = tuple(f.key for f in CATALOGUE)
 
 
 def format_value(key: str, value: Any) -> str:
-    """A latest value with its unit: kW with two decimals, SoC in %, °C with one decimal."""
+    """A latest value with its unit: kW with two decimals, SoC in %, °C with one decimal, in the
+    active language's number format (``1,25 kW`` in German)."""
     if value is None:
         return "—"
     field = BY_KEY.get(key)
     kind = field.kind if field else "text"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
+        return str(STATUS_TEXTS.get(value, value)) if key == "status" else str(value)
     if kind == "power":
-        return f"{value / 1000:.2f} kW".replace("-", "−")
+        return f"{_number(value / 1000, 2)} kW".replace("-", "−")
     if kind == "ratio":
-        return f"{value * 100:.1f} %"
+        return f"{_number(value * 100, 1)} %"
     if kind == "temperature":
-        return f"{value:.1f} °C".replace("-", "−")
+        return f"{_number(value, 1)} °C".replace("-", "−")
     if kind == "voltage":
-        return f"{value:.1f} V"
-    return f"{value:g}"
+        return f"{_number(value, 1)} V"
+    return number_format(value, use_l10n=True)
+
+
+def _number(value: float, digits: int) -> str:
+    return number_format(round(value, digits), digits, use_l10n=True, force_grouping=True)
 
 
 def latest_rows(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -63,8 +81,8 @@ def latest_rows(data: dict[str, Any]) -> list[dict[str, str]]:
     rows = [
         {
             "key": f.key,
-            "name": f.name,
-            "hint": f.hint,
+            "name": str(f.name),
+            "hint": str(f.hint),
             "value": format_value(f.key, data.get(f.key)),
         }
         for f in CATALOGUE
@@ -78,7 +96,7 @@ def latest_rows(data: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def age_text(seconds: float) -> str:
-    """``4 s``, ``12 min``, ``3 h``, ``2 days``: how long ago the last data arrived."""
+    """``4 s``, ``12 min``, ``3 h``, ``2 days`` (``2 Tage``): how long ago the last data came."""
     seconds = max(0, int(seconds))
     if seconds < 90:
         return f"{seconds} s"
@@ -87,4 +105,4 @@ def age_text(seconds: float) -> str:
     if seconds < 36 * 3600:
         return f"{round(seconds / 3600)} h"
     days = round(seconds / 86400)
-    return f"{days} day" if days == 1 else f"{days} days"
+    return ngettext("{days} day", "{days} days", days).format(days=days)

@@ -11,10 +11,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from products.fields import CATALOGUE
 from products.periods import local_midnight
-from products.ranges import DEFAULT_RANGE, RANGE_CHOICES, RangeError, RangePlan, plan
+from products.ranges import (
+    DEFAULT_RANGE,
+    RANGE_CHOICES,
+    RangeError,
+    RangePlan,
+    format_date,
+    plan,
+)
 from signin.params import (
     ChoiceParam,
     DateParam,
@@ -27,14 +36,20 @@ from signin.params import (
 # Our own limit, not the upstream's: longer ranges are fetched in 31-day pieces, but a year of
 # 1 Hz data is already gigabytes of CSV.
 MAX_EXPORT_DAYS = 366
-SEPARATORS = ((",", "Comma ,"), (";", "Semicolon ;"), ("\t", "Tab"), ("|", "Pipe |"))
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+SEPARATORS = (
+    (",", gettext_lazy("Comma ,")),
+    (";", gettext_lazy("Semicolon ;")),
+    ("\t", gettext_lazy("Tab")),
+    ("|", gettext_lazy("Pipe |")),
+)
+# ISO whatever the language: a date input's value is always yyyy-mm-dd (German would be d.m.Y).
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RangeForm(ParamForm):
     range = ChoiceParam(choices=RANGE_CHOICES, required=False)
-    start = DateParam(required=False, widget=DATE_INPUT, label="From")
-    end = DateParam(required=False, widget=DATE_INPUT, label="To")
+    start = DateParam(required=False, widget=DATE_INPUT, label=gettext_lazy("From"))
+    end = DateParam(required=False, widget=DATE_INPUT, label=gettext_lazy("To"))
 
     def __init__(
         self, *args: Any, tz: ZoneInfo, now: dt.datetime, installed: dt.date | None, **kwargs: Any
@@ -67,33 +82,46 @@ class RangeForm(ParamForm):
 
 
 class ExportForm(ParamForm):
-    format = ChoiceParam(choices=(("csv", "CSV"), ("json", "JSON")), initial="csv", required=False)
-    start = DateParam(widget=DATE_INPUT, label="From")
-    end = DateParam(widget=DATE_INPUT, label="To (inclusive)")
+    format = ChoiceParam(
+        choices=(("csv", "CSV"), ("json", "JSON")),
+        initial="csv",
+        required=False,
+        label=gettext_lazy("Format"),
+    )
+    start = DateParam(widget=DATE_INPUT, label=gettext_lazy("From"))
+    end = DateParam(widget=DATE_INPUT, label=gettext_lazy("To (inclusive)"))
     fields = MultipleChoiceParam(
         choices=[(f.key, f.name) for f in CATALOGUE],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every field.",
+        label=gettext_lazy("Fields"),
+        help_text=gettext_lazy("None ticked: every field."),
     )
     tz = IntegerParam(
         min_value=-1439,
         max_value=1439,
         required=False,
-        label="UTC offset (minutes)",
-        help_text="For the timestamps written; empty: the site's offset.",
+        label=gettext_lazy("UTC offset (minutes)"),
+        help_text=gettext_lazy("For the timestamps written; empty: the site's offset."),
     )
     precision = IntegerParam(
-        min_value=1, max_value=15, initial=6, required=False, label="Significant digits"
+        min_value=1,
+        max_value=15,
+        initial=6,
+        required=False,
+        label=gettext_lazy("Significant digits"),
     )
     tolerance = NumberParam(
         min_value=0,
         max_value=1,
         initial=0,
         required=False,
-        help_text="0 keeps every report; 0.001 thins a day to its shape.",
+        label=gettext_lazy("Tolerance"),
+        help_text=gettext_lazy("0 keeps every report; 0.001 thins a day to its shape."),
     )
-    separator = ChoiceParam(choices=SEPARATORS, initial=",", required=False)
+    separator = ChoiceParam(
+        choices=SEPARATORS, initial=",", required=False, label=gettext_lazy("Separator")
+    )
 
     def __init__(self, *args: Any, tz: ZoneInfo, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,14 +135,20 @@ class ExportForm(ParamForm):
             return data
         today = self.now.astimezone(self.tz).date()
         if end < start:
-            self.add_error("end", "The end date is before the start date.")
+            self.add_error("end", _("The end date is before the start date."))
         elif end > today:
-            self.add_error("end", f"The end date is in the future (today is {today:%Y-%m-%d}).")
+            self.add_error(
+                "end",
+                _("The end date is in the future (today is {today}).").format(
+                    today=format_date(today)
+                ),
+            )
         elif (end - start).days + 1 > MAX_EXPORT_DAYS:
             self.add_error(
                 "end",
-                f"An export covers at most {MAX_EXPORT_DAYS} days; this range has "
-                f"{(end - start).days + 1}.",
+                _("An export covers at most {limit} days; this range has {days}.").format(
+                    limit=MAX_EXPORT_DAYS, days=(end - start).days + 1
+                ),
             )
         return data
 

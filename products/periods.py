@@ -13,23 +13,23 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from django.utils.dateformat import format as date_format
+from django.utils.translation import pgettext, pgettext_lazy
+
 UTC = dt.UTC
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTH_NAMES = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
+# The fleet's zones' abbreviations as each language writes them (German: MEZ, MESZ); any other
+# zone keeps the abbreviation the tz database gives it.
+ZONE_ABBREVIATIONS = {
+    "CET": pgettext_lazy("time zone abbreviation", "CET"),
+    "CEST": pgettext_lazy("time zone abbreviation", "CEST"),
+}
+
+
+def zone_abbreviation(moment: dt.datetime) -> str:
+    """``CET``/``CEST`` in English, ``MEZ``/``MESZ`` in German."""
+    name = moment.tzname() or ""
+    return str(ZONE_ABBREVIATIONS.get(name, name))
 
 
 class Unit(StrEnum):
@@ -80,19 +80,21 @@ def _is_ambiguous(moment: dt.datetime) -> bool:
 
 
 def hour_label(moment: dt.datetime) -> str:
-    """``Sun 02:00``; the repeated hour of a fall-back day carries its zone abbreviation
-    (``Sun 02:00 CEST``, ``Sun 02:00 CET``) so both hours stay distinct on the axis."""
-    label = f"{DAY_NAMES[moment.weekday()]} {moment:%H:%M}"
+    """``Sun 02:00`` (German ``So 02:00``); the repeated hour of a fall-back day carries its
+    zone abbreviation (``Sun 02:00 CEST``, ``Sun 02:00 CET``) so both hours stay distinct on the
+    axis."""
+    # Django date formats, translated per language; day and month names come from Django.
+    label = date_format(moment, pgettext("chart label of an hour (Django date format)", "D H:i"))
     if _is_ambiguous(moment):
-        label += f" {moment.tzname()}"
+        label += f" {zone_abbreviation(moment)}"
     return label
 
 
 def period_label(day: dt.date, unit: Unit) -> str:
     if unit is Unit.DAY:
-        return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
+        return date_format(day, pgettext("chart label of a day (Django date format)", "D j M"))
     if unit is Unit.MONTH:
-        return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+        return date_format(day, pgettext("chart label of a month (Django date format)", "M Y"))
     return str(day.year)
 
 

@@ -11,15 +11,19 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from products.periods import MONTH_NAMES, Source, Unit, local_midnight
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from products.periods import Source, Unit, local_midnight
 
 RANGE_CHOICES = (
-    ("today", "Today"),
-    ("7d", "7 days"),
-    ("30d", "30 days"),
-    ("year", "This year"),
-    ("lifetime", "Lifetime"),
-    ("custom", "Custom"),
+    ("today", gettext_lazy("Today")),
+    ("7d", gettext_lazy("7 days")),
+    ("30d", gettext_lazy("30 days")),
+    ("year", gettext_lazy("This year")),
+    ("lifetime", gettext_lazy("Lifetime")),
+    ("custom", gettext_lazy("Custom")),
 )
 DEFAULT_RANGE = "7d"
 # The upstream answers at most this many buckets per statistics request.
@@ -64,25 +68,65 @@ class RangePlan:
         return f"{format_date(self.first_day)} – {format_date(self.last_day)}"
 
     @property
+    def energy_title(self) -> str:
+        """The energy chart's title: ``Energy per day``."""
+        return {
+            Unit.HOUR: _("Energy per hour"),
+            Unit.DAY: _("Energy per day"),
+            Unit.MONTH: _("Energy per month"),
+            Unit.YEAR: _("Energy per year"),
+        }[self.unit]
+
+    @property
     def method(self) -> str:
         """How the buckets were built, as the page states it."""
         zone = self.tz.key
         if self.source == "day":
-            return (
-                f"{self.unit.value.capitalize()}s merged from the upstream's daily buckets, "
-                f"which are UTC days: close enough over more than a year, but a month's edges "
-                f"are off by the UTC offset of {zone}."
+            text = {
+                Unit.DAY: _(
+                    "Days merged from the upstream's daily buckets, which are UTC days: close "
+                    "enough over more than a year, but a month's edges are off by the UTC offset "
+                    "of {zone}."
+                ),
+                Unit.MONTH: _(
+                    "Months merged from the upstream's daily buckets, which are UTC days: close "
+                    "enough over more than a year, but a month's edges are off by the UTC offset "
+                    "of {zone}."
+                ),
+            }.get(
+                self.unit,
+                _(
+                    "Years merged from the upstream's daily buckets, which are UTC days: close "
+                    "enough over more than a year, but a month's edges are off by the UTC offset "
+                    "of {zone}."
+                ),
             )
+            return text.format(zone=zone)
         if self.unit is Unit.HOUR:
-            return f"Hourly buckets, labelled in the site's local time ({zone})."
-        return (
-            f"{self.unit.value.capitalize()}s are local {self.unit.value}s in {zone}, merged from "
-            "the upstream's hourly buckets (a daylight-saving day has 23 or 25 hours)."
+            text = _("Hourly buckets, labelled in the site's local time ({zone}).")
+            return text.format(zone=zone)
+        text = {
+            Unit.DAY: _(
+                "Days are local days in {zone}, merged from the upstream's hourly buckets (a "
+                "daylight-saving day has 23 or 25 hours)."
+            ),
+            Unit.MONTH: _(
+                "Months are local months in {zone}, merged from the upstream's hourly buckets (a "
+                "daylight-saving day has 23 or 25 hours)."
+            ),
+        }.get(
+            self.unit,
+            _(
+                "Years are local years in {zone}, merged from the upstream's hourly buckets (a "
+                "daylight-saving day has 23 or 25 hours)."
+            ),
         )
+        return text.format(zone=zone)
 
 
 def format_date(day: dt.date) -> str:
-    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+    """``1 Dec 2026``, German ``1. Dez. 2026`` (``DATE_FORMAT`` of dashboard/formats)."""
+    return date_format(day, "DATE_FORMAT")
 
 
 def unit_for(days: int, *, lifetime: bool = False) -> Unit:
@@ -123,24 +167,33 @@ def plan(
         first, last = dt.date(today.year, 1, 1), today
     elif key == "lifetime":
         if installed is None:
-            raise RangeError("This product is not installed yet, so it has no lifetime data.")
+            raise RangeError(_("This product is not installed yet, so it has no lifetime data."))
         first, last = min(installed, today), today
     elif key == "custom":
         if first is None or last is None:
-            raise RangeError("Choose both a start and an end date.")
+            raise RangeError(_("Choose both a start and an end date."))
         if last < first:
-            raise RangeError("The end date is before the start date.")
+            raise RangeError(_("The end date is before the start date."))
         if last > today:
-            raise RangeError(f"The end date is in the future (today is {format_date(today)}).")
+            raise RangeError(
+                _("The end date is in the future (today is {today}).").format(
+                    today=format_date(today)
+                )
+            )
     else:
-        raise RangeError(f"Unknown range {key!r}.")
+        raise RangeError(_("Unknown range {key}.").format(key=repr(key)))
     days = (last - first).days + 1
     source = source_for(days)
     buckets = days * 24 if source == "hour" else days
     if buckets > UPSTREAM_MAX_BUCKETS:
         raise RangeError(
-            f"The range has {days:,} days; the upstream answers at most "
-            f"{UPSTREAM_MAX_BUCKETS:,} daily buckets per request."
+            _(
+                "The range has {days} days; the upstream answers at most {limit} daily buckets "
+                "per request."
+            ).format(
+                days=number_format(days, force_grouping=True),
+                limit=number_format(UPSTREAM_MAX_BUCKETS, force_grouping=True),
+            )
         )
     return RangePlan(
         key=key,

@@ -19,6 +19,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from products import client
 from products.buckets import Kpis, group_buckets, kpis
@@ -27,7 +29,7 @@ from products.client import BadRequest, Product, Unauthorized, UpstreamError
 from products.errorcodes import describe_all
 from products.fields import age_text, latest_rows
 from products.forms import ExportForm, RangeForm
-from products.periods import local_midnight
+from products.periods import local_midnight, zone_abbreviation
 from products.ranges import RANGE_CHOICES, format_date
 from products.series import DEFAULT_TOLERANCE, day_series
 from signin import params
@@ -45,12 +47,6 @@ def zone_of(product: Product) -> ZoneInfo:
         return ZoneInfo(product.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-def _lang(request: HttpRequest) -> str:
-    """German error texts for browsers that ask for German first, English otherwise."""
-    accept = request.headers.get("Accept-Language", "")
-    return "de" if accept.lower().startswith("de") else "en"
 
 
 def back_context(request: HttpRequest) -> dict[str, str]:
@@ -105,7 +101,7 @@ async def product_page(request: SignedInRequest, product_id: int) -> HttpRespons
     context["export_form"] = ExportForm(
         initial=_export_initial(context.get("plan"), tz, now), tz=tz, now=now
     )
-    context["errors"] = describe_all(product.errors, _lang(request))
+    context["errors"] = describe_all(product.errors)
     return render(request, "products/product.html", context)
 
 
@@ -127,6 +123,7 @@ async def _status(token: str, product: Product, now: dt.datetime) -> dict[str, A
         "latest_rows": latest_rows(latest.data) if latest.data else [],
         "latest_age": age,
         "latest_at": last_seen,
+        "latest_zone": zone_abbreviation(last_seen) if last_seen else "",
     }
 
 
@@ -175,12 +172,14 @@ async def _stats(
     except Unauthorized:
         raise
     except BadRequest as exc:
-        context["stats_error"] = "The VoltStorage API rejected the request: " + "; ".join(
-            exc.errors
+        context["stats_error"] = _("The VoltStorage API rejected the request: {reasons}").format(
+            reasons="; ".join(exc.errors)
         )
         return context
     except UpstreamError as exc:
-        context["stats_error"] = "Statistics could not be loaded: " + "; ".join(exc.errors)
+        context["stats_error"] = _("Statistics could not be loaded: {reasons}").format(
+            reasons="; ".join(exc.errors)
+        )
         return context
     buckets = group_buckets(
         rows, tz=tz, unit=plan.unit, start=plan.start, end=plan.end, source=plan.source
@@ -201,20 +200,21 @@ async def _stats(
 
 
 def _kpi_cards(k: Kpis) -> list[dict[str, str]]:
+    # One decimal with the language's separators: 1,234.5 (English), 1.234,5 (German).
     def energy(value: float | None) -> str:
-        return "—" if value is None else f"{value:,.1f}"
+        return "—" if value is None else number_format(value, 1, force_grouping=True)
 
     def percent(value: float | None) -> str:
-        return "—" if value is None else f"{value * 100:.1f}"
+        return "—" if value is None else number_format(value * 100, 1)
 
     cards = [
-        ("PV produced", energy(k.produced_kwh), "kWh", "pv"),
-        ("Consumed", energy(k.consumed_kwh), "kWh", "cons"),
-        ("Stored", energy(k.stored_kwh), "kWh", "stored"),
-        ("Released", energy(k.released_kwh), "kWh", "released"),
-        ("Self-sufficiency", percent(k.self_sufficiency), "%", "ratio"),
-        ("DC efficiency", percent(k.dc_efficiency), "%", "ratio"),
-        ("AC efficiency", percent(k.ac_efficiency), "%", "ratio"),
+        (_("PV produced"), energy(k.produced_kwh), "kWh", "pv"),
+        (_("Consumed"), energy(k.consumed_kwh), "kWh", "cons"),
+        (_("Stored"), energy(k.stored_kwh), "kWh", "stored"),
+        (_("Released"), energy(k.released_kwh), "kWh", "released"),
+        (_("Self-sufficiency"), percent(k.self_sufficiency), "%", "ratio"),
+        (_("DC efficiency"), percent(k.dc_efficiency), "%", "ratio"),
+        (_("AC efficiency"), percent(k.ac_efficiency), "%", "ratio"),
     ]
     return [{"label": a, "value": b, "unit": c, "kind": d} for a, b, c, d in cards]
 
@@ -241,14 +241,16 @@ async def day_detail(request: SignedInRequest, product_id: int) -> HttpResponse:
         day = params.date(request.GET, "date") or today
     except ParamError as exc:
         day = today
-        context["day_error"] = f"Ignored {exc}. Showing today."
+        context["day_error"] = _("Ignored {error}. Showing today.").format(error=exc)
     if day > today:
-        context["day_error"] = f"{format_date(day)} is in the future; showing today."
+        context["day_error"] = _("{day} is in the future; showing today.").format(
+            day=format_date(day)
+        )
         day = today
     context.update(_day_links(day, today, context["back"]))
     template = "products/_day.html" if request.htmx else "products/day.html"
     if product.installation_date is None or day < product.installation_date:
-        context["day_note"] = "The product was not installed on this day, so it has no data."
+        context["day_note"] = _("The product was not installed on this day, so it has no data.")
         return render(request, template, context)
     midnight = local_midnight(day, tz)
     end = local_midnight(day + dt.timedelta(days=1), tz)
@@ -261,7 +263,9 @@ async def day_detail(request: SignedInRequest, product_id: int) -> HttpResponse:
     except Unauthorized:
         raise
     except UpstreamError as exc:
-        context["day_error"] = "The day could not be loaded: " + "; ".join(exc.errors)
+        context["day_error"] = _("The day could not be loaded: {reasons}").format(
+            reasons="; ".join(exc.errors)
+        )
         return render(request, template, context, status=200)
     series, offline = day_series(values, beats, DETAIL_FIELDS, window=window)
     context["figure"] = detail_figure(series, midnight=midnight, end=end)

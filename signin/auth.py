@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from products.client import BadRequest, Forbidden, Unauthorized, UpstreamError, UpstreamUnavailable
@@ -204,16 +205,16 @@ def upstream_error_page(request: HttpRequest, exc: UpstreamError) -> HttpRespons
     if isinstance(exc, Unauthorized):
         raise exc
     if isinstance(exc, Forbidden):
-        status, title = 403, "Not available to your account"
-        detail = "This product does not exist or your VoltStorage account may not see it."
+        status, title = 403, _("Not available to your account")
+        detail = _("This product does not exist or your VoltStorage account may not see it.")
     elif isinstance(exc, BadRequest):
-        status, title = 400, "The VoltStorage API rejected the request"
+        status, title = 400, _("The VoltStorage API rejected the request")
         detail = "; ".join(exc.errors)
     elif isinstance(exc, UpstreamUnavailable):
-        status, title = 503, "VoltStorage API unreachable — retrying"
-        detail = "The data could not be loaded just now. This page retries on reload."
+        status, title = 503, _("VoltStorage API unreachable — retrying")
+        detail = _("The data could not be loaded just now. This page retries on reload.")
     else:
-        status, title = 502, "The VoltStorage API answered with an error"
+        status, title = 502, _("The VoltStorage API answered with an error")
         detail = "; ".join(exc.errors)
     template = "signin/upstream_error.html"
     if getattr(request, "htmx", False):

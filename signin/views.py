@@ -8,6 +8,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from products import client
@@ -27,8 +29,8 @@ class SignInForm(forms.Form):
     email = forms.EmailField(
         max_length=254,
         error_messages={
-            "required": "Enter the e-mail address of your VoltStorage account.",
-            "invalid": "Enter a valid e-mail address, such as name@example.com.",
+            "required": gettext_lazy("Enter the e-mail address of your VoltStorage account."),
+            "invalid": gettext_lazy("Enter a valid e-mail address, such as name@example.com."),
         },
     )
     # render_value=False: a password is never echoed back into the page.
@@ -36,7 +38,7 @@ class SignInForm(forms.Form):
         max_length=1024,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        error_messages={"required": "Enter your password."},
+        error_messages={"required": gettext_lazy("Enter your password.")},
     )
     keep = forms.BooleanField(required=False)
 
@@ -74,9 +76,13 @@ async def signin(request: HttpRequest) -> HttpResponse:
                 upstream_error = f"{upstream_error} — {throttle.lock_message(wait)}"
                 headers["Retry-After"] = str(wait)
         except UpstreamUnavailable:
-            upstream_error, status = "VoltStorage API unreachable — please try again shortly.", 503
+            upstream_error = _("VoltStorage API unreachable — please try again shortly.")
+            status = 503
         except UpstreamError as exc:
-            upstream_error, status = f"The VoltStorage API refused the sign-in: {exc}", 502
+            upstream_error = _("The VoltStorage API refused the sign-in: {reason}").format(
+                reason=exc
+            )
+            status = 502
         else:
             await throttle.record_success(email)
             keep = bool(form.cleaned_data.get("keep"))

@@ -8,6 +8,9 @@ const CONFIG = {
   responsive: true,
   displaylogo: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+  // The page's language: its plotly.js locale file (static/vendor/plotly-locale-<lang>.js,
+  // loaded by German pages only) translates the modebar and date texts and sets separators.
+  locale: document.documentElement.lang || "en",
 };
 
 // Phones: tighter margins and a smaller legend, so the plot keeps most of a 390 px screen.

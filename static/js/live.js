@@ -14,7 +14,15 @@ const FULL_WEIGHT_W = 5000;
 const FINAL = { 4401: "signed-out", 4403: "forbidden" };
 const SERIES = ["pv", "house", "battery", "grid"];
 
-const kw = (w) => (w == null ? "–" : `${(Math.abs(w) / 1000).toFixed(2)} kW`);
+// Numbers and times in the page's language (<html lang>); every word comes from the page too.
+const LANG = document.documentElement.lang || "en";
+const fixed = (digits) =>
+  new Intl.NumberFormat(LANG, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const TWO = fixed(2);
+const ONE = fixed(1);
+const kw = (w) => (w == null ? "–" : `${TWO.format(Math.abs(w) / 1000)} kW`);
+// "Live · {age} ago" and friends: the template's placeholders filled in.
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (m, k) => values[k] ?? m);
 
 function ageText(seconds) {
   if (seconds == null || !Number.isFinite(seconds)) return "";
@@ -38,6 +46,7 @@ class LiveWidget {
     this.history = []; // [deviceTime, {pv, house, battery, grid}]
     this.connection = "connecting";
     this.final = null;
+    this.texts = root.querySelector("[data-live-texts]")?.dataset ?? {};
     setInterval(() => this.tick(), 1000);
   }
 
@@ -110,10 +119,10 @@ class LiveWidget {
     const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
     if (this.root.dataset.timezone) options.timeZone = this.root.dataset.timezone;
     try {
-      return new Date(unixSeconds * 1000).toLocaleTimeString("en-GB", options);
+      return new Date(unixSeconds * 1000).toLocaleTimeString(LANG, options);
     } catch {
       delete options.timeZone;
-      return new Date(unixSeconds * 1000).toLocaleTimeString("en-GB", options);
+      return new Date(unixSeconds * 1000).toLocaleTimeString(LANG, options);
     }
   }
 
@@ -145,9 +154,9 @@ class LiveWidget {
       this.flow("battery", d.inverterPower);
       this.flow("grid", d.gridPower);
       this.flow("house", d.householdPower);
-      this.text("status", d.status ?? "–");
-      this.direction("grid", d.gridPower, "importing", "feeding in");
-      this.direction("battery", d.inverterPower, "discharging", "charging");
+      this.text("status", d.status == null ? "–" : (this.texts[d.status] ?? d.status));
+      this.direction("grid", d.gridPower, this.texts.importing, this.texts.feedingIn);
+      this.direction("battery", d.inverterPower, this.texts.discharging, this.texts.charging);
       this.soc(d.stateOfCharge);
       const time = this.root.querySelector("[data-live-time]");
       time.textContent = s.time == null ? "–" : this.clock(s.time);
@@ -178,7 +187,7 @@ class LiveWidget {
   direction(name, watts, positive, negative) {
     const label = this.root.querySelector(`[data-direction="${name}"]`);
     if (!label) return;
-    if (watts == null || Math.abs(watts) < IDLE_W) label.textContent = "idle";
+    if (watts == null || Math.abs(watts) < IDLE_W) label.textContent = this.texts.idle;
     else label.textContent = watts > 0 ? positive : negative;
   }
 
@@ -186,7 +195,7 @@ class LiveWidget {
     const arc = this.root.querySelector("[data-soc-arc]");
     const pct = value == null ? null : Math.max(0, Math.min(1, value)) * 100;
     arc.setAttribute("stroke-dasharray", `${pct ?? 0} 100`);
-    this.text("soc", pct == null ? "–" : `${pct.toFixed(0)} %`);
+    this.text("soc", pct == null ? "–" : `${fixed(0).format(pct)} %`);
   }
 
   text(name, value) {
@@ -215,27 +224,28 @@ class LiveWidget {
       }
       svg.querySelector(`[data-series="${name}"]`).setAttribute("points", points.join(" "));
     }
-    this.root.querySelector("[data-chart-max]").textContent = `${(peak / 1000).toFixed(1)} kW`;
-    this.root.querySelector("[data-chart-min]").textContent = `−${(peak / 1000).toFixed(1)} kW`;
+    this.root.querySelector("[data-chart-max]").textContent = `${ONE.format(peak / 1000)} kW`;
+    this.root.querySelector("[data-chart-min]").textContent = `−${ONE.format(peak / 1000)} kW`;
     const minutes = Math.round(span / 60);
     this.root.querySelector("[data-chart-start]").textContent = `−${minutes} min`;
     this.root.querySelector("[data-chart-since]").textContent =
-      span < WINDOW_S ? `(collecting since ${this.clock(this.history[0][0])})` : "";
+      span < WINDOW_S ? fill(this.texts.collecting, { time: this.clock(this.history[0][0]) }) : "";
   }
 
   renderBadge() {
     const badge = this.root.querySelector("[data-live-badge]");
     const age = ageText(this.age());
-    const dated = (label) => (age ? `${label} · data ${age} old` : label);
+    const t = this.texts;
+    const dated = (label) => (age ? fill(t.dated, { label, age }) : label);
     const text = {
-      connecting: "Connecting…",
-      live: age ? `Live · ${age} ago` : "Live",
-      reconnecting: dated("Reconnecting…"),
-      stale: dated("Stale"),
-      offline: dated("Product offline"),
-      "upstream-down": dated("VoltStorage API unreachable, retrying"),
-      "signed-out": "Signed out: reload to sign in again",
-      forbidden: "Not available to your account",
+      connecting: t.connecting,
+      live: age ? fill(t.liveAge, { age }) : t.liveText,
+      reconnecting: dated(t.reconnecting),
+      stale: dated(t.stale),
+      offline: dated(t.offline),
+      "upstream-down": dated(t.upstreamDown),
+      "signed-out": t.signedOut,
+      forbidden: t.forbidden,
     }[this.connection] ?? this.connection;
     this.root.dataset.state = this.connection;
     if (badge.textContent !== text) badge.textContent = text;

@@ -37,3 +37,13 @@ def test_every_figure_uses_only_trace_types_of_the_basic_bundle():
     ]
     used = {trace["type"] for figure in figures for trace in figure["data"]}
     assert used <= BASIC_TRACE_TYPES
+
+
+def test_the_german_plotly_locale_is_from_the_same_plotly_js_version():
+    path = finders.find("vendor/plotly-locale-de.js")
+    with open(path, encoding="utf-8") as file:
+        banner = file.readline()
+        body = file.read()
+    version = re.search(r"npm package plotly\.js@(\S+),", banner).group(1)
+    assert version == plotly.offline.get_plotlyjs_version()
+    assert 'name:"de"' in body and "Plotly.register(locale)" in body
