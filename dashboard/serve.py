@@ -21,6 +21,7 @@ import copy
 import logging
 import os
 import re
+import sys
 from typing import Any
 
 APP = "dashboard.asgi:application"
@@ -87,6 +88,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ["PORT"] = str(args.port)  # the emulator's default base URL follows the port
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    from django.conf import settings
+
+    from dashboard.env import SettingError
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (reads the settings now: a refusal is one line)
+    except SettingError as exc:
+        sys.exit(f"Refusing to start: {exc}")
 
     import uvicorn
 
