@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import sys
 from typing import Any
 
 from dashboard.logs import RedactTokens, formatter_class
@@ -122,6 +123,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ["PORT"] = str(args.port)  # the emulator's default base URL follows the port
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    from django.conf import settings
+
+    from dashboard.env import SettingError
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (reads the settings now: a refusal is one line)
+    except SettingError as exc:
+        sys.exit(f"Refusing to start: {exc}")
     check_services()
 
     import uvicorn

@@ -29,7 +29,7 @@ from livefeed.mailbox import Mailbox
 from livefeed.relay import get_relay
 from livefeed.state import Message
 from livefeed.wire import frame_writer
-from signin.auth import asession_token, session_store
+from signin.auth import asession_outlived, asession_token, session_store
 
 GONE_QUIET = 4408  # the browser stopped answering heartbeats (or could not keep up)
 
@@ -102,6 +102,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         session = scope_session(self.scope)
         token = await asession_token(session) if session is not None else None
         if session is None or token is None:
+            return UNAUTHORISED
+        if await asession_outlived(session, touch=False):  # idle or too old: sign in again
             return UNAUTHORISED
         return token, session_group(session.session_key)
 

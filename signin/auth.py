@@ -93,21 +93,34 @@ async def astart_session(session: Any, token: str, email: str, *, keep: bool) ->
     await session.aset(KEEP_KEY, keep)
 
 
-async def _outlived(session: Any) -> bool:
-    """True when the session passed its idle timeout or its absolute lifetime; otherwise note
-    that it is in use (at most every SEEN_RESOLUTION seconds)."""
+# Why a session ended, as the sign-in page's ``expired`` parameter (templates/signin/signin.html
+# says it in words): unused too long, older than its absolute lifetime, or its upstream token
+# refused or unreadable.
+IDLE = "idle"
+LIFETIME = "lifetime"
+ENDED = "1"
+
+
+async def asession_outlived(session: Any, *, touch: bool = True) -> str | None:
+    """Why the session is over (``IDLE`` or ``LIFETIME``), or None while it is alive; with
+    ``touch``, note that it is in use (at most every SEEN_RESOLUTION seconds).
+
+    A live socket asks too, without touching: it is no request, and a page left open is no use.
+    """
     now = time.time()
     signed_in_at = await session.aget(SIGNED_IN_AT_KEY)
     seen_at = await session.aget(SEEN_AT_KEY)
     if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
-        return True  # written by every sign-in: a session without them predates the rules
+        return LIFETIME  # written by every sign-in: a session without them predates the rules
+    if now - signed_in_at > settings.SESSION_ABSOLUTE_LIFETIME:
+        return LIFETIME
     keep = await session.aget(KEEP_KEY, False)
     idle = settings.SESSION_KEEP_IDLE_TIMEOUT if keep else settings.SESSION_IDLE_TIMEOUT
-    if now - signed_in_at > settings.SESSION_ABSOLUTE_LIFETIME or now - seen_at > idle:
-        return True
-    if now - seen_at >= SEEN_RESOLUTION:
+    if now - seen_at > idle:
+        return IDLE
+    if touch and now - seen_at >= SEEN_RESOLUTION:
         await session.aset(SEEN_AT_KEY, int(now))
-    return False
+    return None
 
 
 def no_store(response: HttpResponse) -> HttpResponse:
@@ -125,12 +138,13 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
     return reverse("fleet")
 
 
-def signin_url(next_url: str | None = None, *, expired: bool = False) -> str:
+def signin_url(next_url: str | None = None, *, expired: str = "") -> str:
+    """The sign-in page, coming back to ``next_url``; ``expired`` says why the session ended."""
     params: dict[str, str] = {}
     if next_url and next_url != reverse("fleet"):
         params["next"] = next_url
     if expired:
-        params["expired"] = "1"
+        params["expired"] = expired
     base = reverse("signin")
     return f"{base}?{urlencode(params)}" if params else base
 
@@ -146,7 +160,7 @@ def _current_path(request: HttpRequest) -> str:
     return reverse("fleet")
 
 
-def redirect_to_signin(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
+def redirect_to_signin(request: HttpRequest, *, expired: str = "") -> HttpResponse:
     url = signin_url(_current_path(request), expired=expired)
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(url)
@@ -178,12 +192,13 @@ def signin_required(view: AsyncView) -> AsyncView:
                 # session is over, say so, as for an expired upstream token.
                 log.info("session token unreadable (key rotated?); ending the session")
                 await end_session(request)
-                return redirect_to_signin(request, expired=True)
+                return redirect_to_signin(request, expired=ENDED)
             return redirect_to_signin(request)
-        if await _outlived(request.session):
-            log.info("session idle or too old; ending it")
+        outlived = await asession_outlived(request.session)
+        if outlived:
+            log.info("session over (%s); ending it", outlived)
             await end_session(request)
-            return no_store(redirect_to_signin(request, expired=True))
+            return no_store(redirect_to_signin(request, expired=outlived))
         request.upstream_token = token
         request.viewer_email = await request.session.aget(EMAIL_KEY, "")
         try:
@@ -191,7 +206,7 @@ def signin_required(view: AsyncView) -> AsyncView:
         except Unauthorized:
             log.info("upstream token rejected; ending the session")
             await end_session(request)
-            return no_store(redirect_to_signin(request, expired=True))
+            return no_store(redirect_to_signin(request, expired=ENDED))
 
     return wrapper
 

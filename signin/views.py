@@ -16,7 +16,16 @@ from products import client
 from products.client import BadRequest, UpstreamError, UpstreamUnavailable
 from signin import throttle
 from signin.addresses import client_address
-from signin.auth import asession_token, astart_session, end_session, no_store, safe_next
+from signin.auth import (
+    ENDED,
+    IDLE,
+    LIFETIME,
+    asession_token,
+    astart_session,
+    end_session,
+    no_store,
+    safe_next,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +105,19 @@ async def signin(request: HttpRequest) -> HttpResponse:
         "form": form,
         "next": next_url,
         "upstream_error": upstream_error,
-        "expired": request.GET.get("expired") == "1" and request.method == "GET",
+        # Why the last session ended (signin/auth.py); anything else in the URL says nothing.
+        "expired": _ended_because(request),
         "signed_out": request.GET.get("signed_out") == "1" and request.method == "GET",
     }
     response = render(request, "signin/signin.html", context, status=status)
     for name, value in headers.items():
         response[name] = value
     return no_store(response)
+
+
+def _ended_because(request: HttpRequest) -> str:
+    reason = request.GET.get("expired", "") if request.method == "GET" else ""
+    return reason if reason in {IDLE, LIFETIME, ENDED} else ""
 
 
 @require_POST
