@@ -96,7 +96,9 @@ async def test_the_upstream_moves_to_a_current_viewers_token_when_its_owner_leav
 async def test_a_thousand_viewer_cycles_leave_no_upstream_socket_no_task_and_flat_memory(
     settings, upstream, make_session, owner1_token, owner1_products
 ):
-    settings.LIVEFEED_GRACE_SECONDS = 0.2
+    # Longer than any pause between two cycles on a loaded machine under tracemalloc, so the
+    # upstream socket is kept across the churn (what the grace period is for).
+    settings.LIVEFEED_GRACE_SECONDS = 5
     product = owner1_products[0]
     key = make_session(owner1_token)
     viewers_before = METRICS.viewers
