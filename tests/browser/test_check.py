@@ -141,6 +141,8 @@ def test_a_product_made_implausible_and_missing_a_field_fails_those_items(
         text = phone.locator("[data-check=plausible]").inner_text()
         assert "140.0 %" in text and "What to do" in text
         assert "Ready to hand over" not in phone.locator("#checklist").inner_text()
+        # The summary, on the first screen, names the failed item and links to it.
+        assert phone.locator(".check-failed a[href='#check-plausible']").is_visible()
         phone.wait_for_selector(
             "[data-check=fields][data-result=fail]", timeout=FIELD_FAILS_MS, state="attached"
         )

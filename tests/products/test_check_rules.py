@@ -206,6 +206,7 @@ def _hours(start: float, end: float, skip: tuple[int, ...] = ()) -> list[dict]:
 def test_history_passes_with_every_hour_of_the_last_day():
     item = check_history(_hours(NOW - 86400, NOW), NOW - 30 * 86400, NOW, BERLIN)
     assert item.result == "pass" and "24 hourly buckets" in item.evidence
+    assert "since 2026-06-16 14:00" in item.evidence  # yesterday's hour, with its date
 
 
 def test_history_starts_at_the_first_reported_hour_after_the_installation():
