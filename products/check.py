@@ -219,9 +219,15 @@ def check_history(
             "%(count)d hourly buckets since %(since)s.",
             len(expected),
         )
-        % {"count": len(expected), "since": clock(min(present), tz, seconds=False)},
+        % {"count": len(expected), "since": _day_and_clock(min(present), tz)},
         float(max(present)),
     )
+
+
+def _day_and_clock(unix: float, tz: ZoneInfo) -> str:
+    """ "2026-06-16 13:00": the first bucket is often yesterday, and a bare time reads as today."""
+    local = dt.datetime.fromtimestamp(unix, dt.UTC).astimezone(tz)
+    return f"{local.date().isoformat()} {clock(unix, tz, seconds=False)}"
 
 
 # -- the whole checklist -------------------------------------------------------------------------

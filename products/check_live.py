@@ -7,8 +7,9 @@ export's rows the way the relay merges socket frames; see ``products/check.py`` 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -19,7 +20,12 @@ from products.fields import BY_KEY, CATALOGUE, KEYS, format_value
 
 FRESH_SECONDS = 10  # the newest frame must be younger than this
 SILENT_SECONDS = 60  # no frame for this long: fail instead of waiting
-WINDOW_SECONDS = 300  # how far back live frames are fetched (the emulator's heartbeat is 120 s)
+# A field reports when it changes, and at least once per heartbeat (the emulator's is 120 s;
+# measured: temperatures, DC voltage, SoC and status report every 120 s, the powers every few
+# seconds). A field silent for longer than a heartbeat and a margin counts as missing, so a
+# sensor that stops fails "every field reporting" within FIELDS_SECONDS of its last report.
+FIELDS_SECONDS = 150
+WINDOW_SECONDS = 180  # how far back live frames are fetched: the fields rule's span and a margin
 FRAMES = 30  # plausibility and direction look at this many newest frames ...
 MIN_FRAMES = 10  # ... and wait until at least this many are there
 BALANCE_WATTS = 50.0  # the balance closes within 50 W ...
@@ -41,10 +47,10 @@ class Frame:
 
 @dataclass(frozen=True)
 class Recent:
-    """The live frames of the last minutes, oldest first, and which fields reported in them."""
+    """The live frames of the last minutes, oldest first, and when each field last reported."""
 
     frames: tuple[Frame, ...] = ()
-    reported: frozenset[str] = frozenset()
+    last_report: Mapping[str, float] = field(default_factory=dict)  # field -> UNIX s
 
     @property
     def newest(self) -> float | None:
@@ -65,13 +71,13 @@ def recent_from_rows(rows: Iterable[Mapping[str, Any]]) -> Recent:
     parsed.sort(key=lambda pair: pair[0])
     state: dict[str, Any] = {}
     frames: list[Frame] = []
-    reported: set[str] = set()
+    last_report: dict[str, float] = {}
     for when, row in parsed:
         changed = {k: v for k, v in row.items() if k != "time" and v is not None}
         state.update(changed)
-        reported.update(changed)
+        last_report.update(dict.fromkeys(changed, when))
         frames.append(Frame(when, dict(state)))
-    return Recent(tuple(frames), frozenset(reported))
+    return Recent(tuple(frames), last_report)
 
 
 def _unix(value: Any) -> float | None:
@@ -119,8 +125,15 @@ def check_fresh(newest: float | None, now: float) -> Item:
 
 
 def check_fields(recent: Recent) -> Item:
-    """Every field of the contract's catalogue reported at least once in the window."""
-    missing = [f for f in CATALOGUE if f.key not in recent.reported]
+    """Every field of the contract's catalogue reported in the FIELDS_SECONDS up to the newest
+    frame. Measured from the newest frame, not the clock: when frames stop altogether, that is
+    "data fresh" failing, not every field missing."""
+    newest = recent.newest
+    missing = [
+        f
+        for f in CATALOGUE
+        if newest is None or recent.last_report.get(f.key, -math.inf) < newest - FIELDS_SECONDS
+    ]
     if not recent.frames:
         return Item(
             "fields",
@@ -133,8 +146,8 @@ def check_fields(recent: Recent) -> Item:
         return Item(
             "fields",
             PASS,
-            _("All %(count)d fields reported in the last %(minutes)d minutes.")
-            % {"count": len(KEYS), "minutes": WINDOW_SECONDS // 60},
+            _("All %(count)d fields reported in the last %(seconds)d s.")
+            % {"count": len(KEYS), "seconds": FIELDS_SECONDS},
             recent.newest,
         )
     names = ", ".join(_(f.name) for f in missing)

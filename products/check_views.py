@@ -22,6 +22,7 @@ from django.utils import translation
 
 from products import client
 from products.check import Observed, evaluate, summarise
+from products.check_items import FAIL
 from products.check_live import WINDOW_SECONDS, Recent, recent_from_rows
 from products.client import Forbidden, Product, Unauthorized, UpstreamError
 from products.views import zone_of
@@ -117,6 +118,7 @@ def _context(request: HttpRequest, product_id: int, seen: Observed) -> dict[str,
         "product_id": product_id,
         "tz": seen.tz.key,
         "items": items,
+        "failed": [item for item in items if item.result == FAIL],
         "summary": summarise(items),
         "checked_at": now.astimezone(seen.tz),
         "checked_at_utc": now,

@@ -38,6 +38,9 @@ def test_no_page_type_breaks_the_policy(page, server):
     page.wait_for_selector(".chart .main-svg")  # plotly.js drew the charts
     page.goto(f"{server.url}/products/1/day")
     page.goto(f"{server.url}/products/1/export")
+    page.goto(f"{server.url}/products/1/check/")
+    page.wait_for_selector("[data-check-page]:not([data-state=connecting])")  # check.js, socket
+    page.goto(f"{server.url}/products/1/check/report/")
     page.goto(f"{server.url}/products/99999/")  # the upstream's refusal
     page.goto(f"{server.url}/no/such/page/")  # 404
     page.screenshot(path="/tmp/sec-csp-404.png")

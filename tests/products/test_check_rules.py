@@ -19,6 +19,8 @@ from products.check import (
 )
 from products.check_items import NAMES
 from products.check_live import (
+    FIELDS_SECONDS,
+    WINDOW_SECONDS,
     Recent,
     check_direction,
     check_fields,
@@ -106,6 +108,21 @@ def test_fields_count_a_field_that_reported_once_in_the_window_as_reporting():
     assert recent.frames[-1].data["pumpTemp"] == 27.0  # merged like the relay's state
 
 
+def test_fields_miss_a_field_silent_longer_than_the_heartbeat_before_the_newest_frame():
+    """A sensor that stops fails within FIELDS_SECONDS of its last report, not after the whole
+    fetched window; measured from the newest frame, so a product gone quiet is "fresh"'s fail."""
+    quiet = {k: v for k, v in GOOD.items() if k != "pumpTemp"}
+    start = NOW - FIELDS_SECONDS - 10
+    rows = [{"time": start, **GOOD}]
+    rows += [{"time": start + i, "gridPower": 200.0 + i} for i in range(1, 10)]
+    almost = [*rows, {"time": start + FIELDS_SECONDS - 1, **quiet}]
+    assert check_fields(recent_from_rows(almost)).result == "pass"
+    late = [*rows, {"time": start + FIELDS_SECONDS + 1, **quiet}]
+    item = check_fields(recent_from_rows(late))
+    assert item.result == "fail" and item.evidence == "Missing: Pump temperature."
+    assert FIELDS_SECONDS < WINDOW_SECONDS  # the export fetched covers the rule's span
+
+
 def test_plausible_passes_for_good_frames():
     item = check_plausible(frames())
     assert item.result == "pass" and "30 frames" in item.evidence
@@ -189,6 +206,7 @@ def _hours(start: float, end: float, skip: tuple[int, ...] = ()) -> list[dict]:
 def test_history_passes_with_every_hour_of_the_last_day():
     item = check_history(_hours(NOW - 86400, NOW), NOW - 30 * 86400, NOW, BERLIN)
     assert item.result == "pass" and "24 hourly buckets" in item.evidence
+    assert "since 2026-06-16 14:00" in item.evidence  # yesterday's hour, with its date
 
 
 def test_history_starts_at_the_first_reported_hour_after_the_installation():

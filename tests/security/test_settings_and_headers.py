@@ -123,6 +123,8 @@ def test_every_page_type_carries_the_policy_and_signed_in_pages_are_not_stored(f
         "/products/1/?range=30d",
         f"/products/1/day?date={day}" if day else "/products/1/day",
         "/products/1/export",
+        "/products/1/check/",
+        "/products/1/check/report/",
         "/products/99999/",  # the upstream's 403, as an error page
     ]
     for url in signed_in:
@@ -136,6 +138,8 @@ def test_every_page_type_carries_the_policy_and_signed_in_pages_are_not_stored(f
     )
     assert fragment["Content-Security-Policy"] == CSP
     assert fragment["Cache-Control"] == "no-store"
+    checklist = fleet_client.get("/products/1/check/", headers={"HX-Request": "true"})
+    assert checklist["Cache-Control"] == "no-store" and "data-check=" in _html(checklist)
     for response in (Client().get("/signin/"), fleet_client.get("/no/such/page/")):
         assert response["Content-Security-Policy"] == CSP
     assert Client().get("/signin/")["Cache-Control"] == "no-store"
