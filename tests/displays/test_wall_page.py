@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import os
 
-import httpx
 import pytest
 
-from tests.conftest import CHROMIUM_ARGS
+from tests.conftest import CHROMIUM_ARGS, steady_online
 from tests.displays.helpers import new_wall_url, signed_in
 
 # Playwright's sync API runs an event loop in the test thread (as in tests/browser/conftest.py).
@@ -38,9 +37,8 @@ def chromium():
         browser.close()
 
 
-def test_wall_with_twelve_products(chromium, server, fleet_token):
-    products = httpx.get(f"{server.api_url}/products", params={"token": fleet_token}).json()
-    ids = [p["id"] for p in products if p["online"]][:12]
+def test_wall_with_twelve_products(chromium, server, fleet):
+    ids = [p.id for p in steady_online(fleet)][:12]
     assert len(ids) == 12
     client = signed_in(server.url, "fleet@example.com")
     try:
