@@ -101,6 +101,17 @@ def fleet(db):
 STEADY_SECONDS = 15 * 60
 
 
+@pytest.fixture(scope="session")
+def seeded_products(django_db_setup, django_db_blocker) -> list[Any]:
+    """The seeded fleet's products, read once outside any test's transaction: on SQLite a test
+    holding a read transaction makes the live server's writes fail ("database is locked"), and
+    signing in on the live server writes a session."""
+    from emulator.models import Product
+
+    with django_db_blocker.unblock():
+        return list(Product.objects.select_related("group", "group__owner").order_by("id"))
+
+
 def steady_online(products: Iterable[Any], *, seconds: int = STEADY_SECONDS) -> list[Any]:
     """The installed ``products`` (emulator models, in order) that ``emulator.schedule`` says are
     online at every second of the next ``seconds``, starting from now."""

@@ -24,10 +24,10 @@ WATCH_STATES = """() => {
 
 
 @pytest.fixture
-def online_product(db, server, fleet) -> int:
+def online_product(db, server, seeded_products) -> int:
     """An installed product online for the whole test (``db`` first: the seeded test database,
     not the dev one)."""
-    return steady_online(fleet)[0].id
+    return steady_online(seeded_products)[0].id
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 WAIT = 30  # s: an event's bound on a busy machine, not a measure of speed
 
 
-def test_a_websocket_client_sees_a_live_product_tick(server, fleet_token, fleet):
-    site = Site.from_product(steady_online(fleet)[0])
+def test_a_websocket_client_sees_a_live_product_tick(server, fleet_token, seeded_products):
+    site = Site.from_product(steady_online(seeded_products)[0])
     url = f"{server.ws_url}/rest/data/socket?productId={site.product_id}&token={fleet_token}"
     with connect(url, open_timeout=WAIT) as ws:
         first = json.loads(ws.recv(timeout=WAIT))

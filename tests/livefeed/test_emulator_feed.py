@@ -15,17 +15,15 @@ WAIT = 30
 
 
 @pytest.fixture(scope="module")
-def online_product(server, django_db_blocker) -> int:
+def online_product(server, seeded_products, django_db_blocker) -> int:
     """An installed owner-1 product that stays online through this module's tests, so the
-    emulator streams it (the fleet is committed: readable outside a test's transaction)."""
-    from emulator.models import Product, User
+    emulator streams it."""
+    from emulator.models import User
 
     with django_db_blocker.unblock():
         owner_id = User.objects.get(email=OWNER1.email).owner_id
-        products = list(
-            Product.objects.select_related("group").filter(group__owner_id=owner_id).order_by("id")
-        )
-    return steady_online(products)[0].id
+    mine = [p for p in seeded_products if p.group.owner_id == owner_id]
+    return steady_online(mine)[0].id
 
 
 def _drop_sockets(server, fleet_token) -> int:
