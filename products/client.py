@@ -256,6 +256,14 @@ async def latest(token: str, product_id: int) -> Latest:
     return Latest.from_json(_body(response, "latest"))
 
 
+def _unix_seconds(t: float) -> str:
+    """A UNIX time exactly as given, in plain notation (``1700003600``, ``1700003600.25``):
+    ``f"{t:g}"`` kept six digits (``1.7e+09``), moving a range by up to 5,000 s."""
+    if isinstance(t, int) or float(t).is_integer():
+        return str(int(t))
+    return repr(float(t))  # the shortest exact decimal; plain below 1e16 (times end in 2e11)
+
+
 async def statistics(
     token: str,
     product_id: int,
@@ -267,9 +275,9 @@ async def statistics(
     """GET /data/statistics: one aggregate object per bucket that has data, oldest first."""
     params: dict[str, str] = {"productId": str(int(product_id)), "timespan": timespan}
     if tstart is not None:
-        params["tstart"] = f"{tstart:g}" if isinstance(tstart, float) else str(tstart)
+        params["tstart"] = _unix_seconds(tstart)
     if tend is not None:
-        params["tend"] = f"{tend:g}" if isinstance(tend, float) else str(tend)
+        params["tend"] = _unix_seconds(tend)
     response = await _get_json("/data/statistics", token, params)
     body = _body(response, "statistics")
     if not isinstance(body, list):

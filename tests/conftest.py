@@ -13,11 +13,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.db import connections
@@ -92,6 +94,37 @@ def fleet(db):
     from emulator.models import Product
 
     return list(Product.objects.select_related("group", "group__owner", "type").order_by("id"))
+
+
+# A live test that needs frames picks a product the emulator's deterministic schedule keeps online
+# for this long from now: "online now" alone fails when an offline window starts mid-test.
+STEADY_SECONDS = 15 * 60
+
+
+@pytest.fixture(scope="session")
+def seeded_products(django_db_setup, django_db_blocker) -> list[Any]:
+    """The seeded fleet's products, read once outside any test's transaction: on SQLite a test
+    holding a read transaction makes the live server's writes fail ("database is locked"), and
+    signing in on the live server writes a session."""
+    from emulator.models import Product
+
+    with django_db_blocker.unblock():
+        return list(Product.objects.select_related("group", "group__owner").order_by("id"))
+
+
+def steady_online(products: Iterable[Any], *, seconds: int = STEADY_SECONDS) -> list[Any]:
+    """The installed ``products`` (emulator models, in order) that ``emulator.schedule`` says are
+    online at every second of the next ``seconds``, starting from now."""
+    from emulator import schedule
+    from emulator.site import Site
+
+    instants = time.time() + np.arange(seconds + 1)
+    return [
+        p
+        for p in products
+        if p.installation_date is not None
+        and schedule.online_mask(Site.from_product(p), instants).all()
+    ]
 
 
 def _free_port() -> int:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.browser.conftest import sign_in_page
+from tests.conftest import steady_online
 
 pytestmark = pytest.mark.browser
 LIVE_WAIT = 30_000  # ms
@@ -23,10 +24,10 @@ WATCH_STATES = """() => {
 
 
 @pytest.fixture
-def online_product(db, server, fleet_token) -> int:
-    """An online, installed product (``db`` first: the seeded test database, not the dev one)."""
-    products = httpx.get(f"{server.api_url}/products", params={"token": fleet_token}).json()
-    return next(p["id"] for p in products if p["online"] and p["installationDate"])
+def online_product(db, server, seeded_products) -> int:
+    """An installed product online for the whole test (``db`` first: the seeded test database,
+    not the dev one)."""
+    return steady_online(seeded_products)[0].id
 
 
 @pytest.fixture

@@ -4,28 +4,22 @@ live product tick (real time: about a second at any hour, waited for with a gene
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from emulator import schedule, simulation
+from emulator import simulation
 from emulator.site import Site
+from tests.conftest import steady_online
 
 pytestmark = pytest.mark.django_db
 WAIT = 30  # s: an event's bound on a busy machine, not a measure of speed
 
 
-def test_a_websocket_client_sees_a_live_product_tick(server, fleet_token, fleet):
-    site = next(
-        s
-        for s in map(Site.from_product, fleet)
-        if s.installed_at is not None
-        and schedule.is_online(s, time.time() + 60)
-        and schedule.is_online(s, time.time())
-    )
+def test_a_websocket_client_sees_a_live_product_tick(server, fleet_token, seeded_products):
+    site = Site.from_product(steady_online(seeded_products)[0])
     url = f"{server.ws_url}/rest/data/socket?productId={site.product_id}&token={fleet_token}"
     with connect(url, open_timeout=WAIT) as ws:
         first = json.loads(ws.recv(timeout=WAIT))

@@ -116,8 +116,8 @@ async def next_message(
 
 
 async def eventually(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Wait for a condition another task brings about (polled, with a deadline generous enough
-    for a loaded CI machine: a condition that holds returns at once)."""
+    """Wait for a condition another task brings about (polled, with a deadline generous for a
+    busy machine: a bound on an event, not a measure of speed)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from livefeed.relay import get_relay
+from tests.conftest import OWNER1, steady_online
 from tests.livefeed.conftest import connected, eventually, next_message, viewer
 
 # s: the bound on an event from the real emulator on a busy machine (it sends a frame a second
@@ -14,10 +15,15 @@ WAIT = 30
 
 
 @pytest.fixture(scope="module")
-def online_product(server, owner1_token) -> int:
-    """An installed owner-1 product that is online now, so the emulator streams it."""
-    products = httpx.get(f"{server.api_url}/products", params={"token": owner1_token}).json()
-    return next(p["id"] for p in products if p["online"] and p["installationDate"])
+def online_product(server, seeded_products, django_db_blocker) -> int:
+    """An installed owner-1 product that stays online through this module's tests, so the
+    emulator streams it."""
+    from emulator.models import User
+
+    with django_db_blocker.unblock():
+        owner_id = User.objects.get(email=OWNER1.email).owner_id
+    mine = [p for p in seeded_products if p.group.owner_id == owner_id]
+    return steady_online(mine)[0].id
 
 
 def _drop_sockets(server, fleet_token) -> int:

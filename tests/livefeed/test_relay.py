@@ -96,8 +96,8 @@ async def test_the_upstream_moves_to_a_current_viewers_token_when_its_owner_leav
 async def test_a_thousand_viewer_cycles_leave_no_upstream_socket_no_task_and_flat_memory(
     settings, upstream, make_session, owner1_token, owner1_products
 ):
-    # Longer than any pause between two cycles on a loaded machine under tracemalloc, so the
-    # upstream socket is kept across the churn (what the grace period is for).
+    # Longer than any stall of a busy machine between two cycles (0.2 s let 6 reconnects in),
+    # so the churn meets one upstream socket; the socket then closes 5 s after the last viewer.
     settings.LIVEFEED_GRACE_SECONDS = 5
     product = owner1_products[0]
     key = make_session(owner1_token)
@@ -119,9 +119,10 @@ async def test_a_thousand_viewer_cycles_leave_no_upstream_socket_no_task_and_fla
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     # A leaked consumer, task or feed costs kilobytes per cycle; 700 of them would be megabytes.
-    assert grown < 192 * 1024, f"memory grew by {grown} bytes over 700 cycles"
-    await eventually(lambda: upstream.sockets_for(product) == 0)
-    await eventually(lambda: get_relay().feeds == {})
+    # Without a leak this measured 62-226 KB, depending on the tests run before it.
+    assert grown < 512 * 1024, f"memory grew by {grown} bytes over 700 cycles"
+    await eventually(lambda: upstream.sockets_for(product) == 0, timeout=30)
+    await eventually(lambda: get_relay().feeds == {}, timeout=30)
     await asyncio.sleep(0)
     leftovers = [t for t in asyncio.all_tasks() - tasks_before if not t.done()]
     assert leftovers == []

@@ -18,7 +18,7 @@ from websockets.asyncio.client import connect
 
 from tests.livefeed.conftest import eventually
 
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")  # flushed: one run per db
 ROOT = Path(__file__).resolve().parents[2]
 
 

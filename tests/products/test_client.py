@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 import httpx
+import numpy as np
 import pytest
 import respx
 from django.test.utils import override_settings
 
+from emulator import schedule
+from emulator.site import Site
 from products import client
 from products.client import (
     BadRequest,
@@ -119,6 +123,30 @@ async def test_statistics_returns_one_row_for_a_lifetime(server, fleet_token, fl
     assert len(rows) <= 1
     if rows:
         assert "pv-total" in rows[0]
+
+
+async def test_statistics_sends_the_exact_seconds_of_the_range(server, fleet_token, fleet):
+    # An hour-aligned start, two days back, that six significant digits would move into another
+    # hour (``f"{t:g}"`` wrote 1795986000 as 1.79599e+09, 4,000 s later), on a product online
+    # all around it.
+    tstart = (int(time.time()) // 3600 - 48) * 3600
+    while abs(float(f"{float(tstart):g}") - tstart) < 3600:
+        tstart -= 3600
+    tend = tstart + 7200.5
+    site = next(
+        s
+        for s in map(Site.from_product, fleet)
+        if s.installed_at is not None
+        and schedule.online_mask(s, np.arange(tstart - 6000, tend + 6000, 30)).all()
+    )
+    with respx.mock(assert_all_called=False) as router:
+        route = router.get(url__regex=r"/rest/data/statistics").pass_through()
+        rows = await client.statistics(
+            fleet_token, site.product_id, tstart=float(tstart), tend=tend, timespan="hour"
+        )
+    sent = route.calls.last.request.url.params
+    assert (sent["tstart"], sent["tend"]) == (str(tstart), str(tend))
+    assert [row["timespan_start"] for row in rows] == [tstart, tstart + 3600]
 
 
 async def test_export_streams_csv_after_checking_the_status(server, fleet_token, fleet):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from html import unescape
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,17 @@ pytestmark = pytest.mark.django_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UNREACHABLE = {"VOLTSTORAGE_API_URL": "http://127.0.0.1:9/rest", "UPSTREAM_RETRY_DELAYS": (0, 0)}
+
+
+@pytest.fixture
+def noon() -> Iterator[dt.datetime]:
+    """Noon yesterday at the site, frozen for the in-process page and the test's expectations
+    alike: the same day however long the test takes, with no midnight or clock change near it.
+    The emulator (the live server) keeps its real clock, which is past every range asked."""
+    yesterday = dt.datetime.now(BERLIN).date() - dt.timedelta(days=1)
+    instant = dt.datetime.combine(yesterday, dt.time(12), BERLIN)
+    with time_machine.travel(instant, tick=False):
+        yield instant
 
 
 def html_of(response) -> str:
@@ -121,18 +133,22 @@ def test_an_unreachable_upstream_gives_an_honest_page(fleet_client):
 
 
 def test_seven_days_are_seven_local_days_with_kpis_from_the_hourly_buckets(
-    fleet_client, fleet_token, server
+    fleet_client, fleet_token, server, noon
 ):
-    now = dt.datetime.now(dt.UTC)
     html = html_of(fleet_client.get("/products/1/"))
-    today = now.astimezone(BERLIN).date()
+    today = noon.date()
     days = [today - dt.timedelta(days=d) for d in range(6, -1, -1)]
     energy = figure(html, "fig-energy")
     assert trace(energy, "PV produced")["x"] == [f"{d:%a} {d.day} {d:%b}" for d in days]
     start = dt.datetime.combine(days[0], dt.time(), BERLIN)
     rows = httpx.get(
         f"{server.api_url}/data/statistics",
-        params={"productId": 1, "timespan": "hour", "tstart": int(start.timestamp())},
+        params={
+            "productId": 1,
+            "timespan": "hour",
+            "tstart": int(start.timestamp()),
+            "tend": int(noon.timestamp()),  # the page's range ends now
+        },
         headers={"Authorization": f"Bearer {fleet_token}"},
     ).json()
     produced = sum(r["pv-total"] for r in rows) / 3.6e6
@@ -141,23 +157,23 @@ def test_seven_days_are_seven_local_days_with_kpis_from_the_hourly_buckets(
     assert "merged from the upstream&#x27;s hourly buckets" in html
 
 
-def test_an_htmx_range_change_returns_only_the_statistics_fragment(fleet_client):
+def test_an_htmx_range_change_returns_only_the_statistics_fragment(fleet_client, noon):
     response = fleet_client.get(
         "/products/1/?range=year", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="stats"
     )
     html = html_of(response)
     assert "<html" not in html
     months = trace(figure(html, "fig-energy"), "PV produced")["x"]
-    assert months[0] == f"Jan {dt.date.today().year}"
+    assert months[0] == f"Jan {noon.year}"
     assert 'aria-current="true">This year<' in html
 
 
-def test_a_lifetime_range_says_it_uses_the_upstreams_daily_buckets(fleet_client, fleet):
+def test_a_lifetime_range_says_it_uses_the_upstreams_daily_buckets(fleet_client, fleet, noon):
     product = fleet[0]
     html = html_of(fleet_client.get(f"/products/{product.id}/?range=lifetime"))
     assert "merged from the upstream&#x27;s daily buckets" in html
     years = trace(figure(html, "fig-energy"), "PV produced")["x"]
-    first, last = product.installation_date.year, dt.date.today().year
+    first, last = product.installation_date.year, noon.year
     assert years == [str(y) for y in range(first, last + 1)]
 
 
@@ -167,8 +183,8 @@ def test_a_custom_range_ending_before_it_starts_is_a_form_error(fleet_client):
     assert "fig-energy" not in html
 
 
-def test_a_custom_range_in_the_future_is_a_form_error(fleet_client):
-    future = dt.date.today() + dt.timedelta(days=40)
+def test_a_custom_range_in_the_future_is_a_form_error(fleet_client, noon):
+    future = noon.date() + dt.timedelta(days=40)
     html = html_of(fleet_client.get(f"/products/1/?range=custom&start=2026-01-01&end={future}"))
     assert "The end date is in the future" in html
 
@@ -185,8 +201,8 @@ def test_the_back_link_keeps_the_overviews_filters(fleet_client):
     assert "back=q%3DAA%26state%3Doffline%26page%3D2" in html  # range links keep it too
 
 
-def test_the_day_detail_cuts_the_lines_where_the_product_was_offline(fleet_client):
-    today = dt.datetime.now(BERLIN).date()
+def test_the_day_detail_cuts_the_lines_where_the_product_was_offline(fleet_client, noon):
+    today = noon.date()
     for back in range(1, 6):
         day = today - dt.timedelta(days=back)
         html = html_of(fleet_client.get(f"/products/{FLAKY_PRODUCT}/day?date={day}"))
@@ -201,7 +217,7 @@ def test_the_day_detail_cuts_the_lines_where_the_product_was_offline(fleet_clien
 
 
 def test_the_day_detail_of_a_day_without_outage_has_no_gaps(fleet_client):
-    html = html_of(fleet_client.get("/products/1/day?date=2026-11-20", HTTP_HX_REQUEST="true"))
+    html = html_of(fleet_client.get("/products/1/day?date=2026-08-20", HTTP_HX_REQUEST="true"))
     assert "<html" not in html
     soc = trace(figure(html, "fig-day"), "State of charge")
     if "No offline time this day." in html:
@@ -233,14 +249,13 @@ def test_a_fall_back_day_has_25_hourly_buckets_in_local_time(fleet_client, fleet
     assert f"Hourly buckets, labelled in the site&#x27;s local time ({zone})" in html
 
 
-def test_today_is_the_sites_today_in_hours(fleet_client):
+def test_today_is_the_sites_today_in_hours(fleet_client, noon):
     html = html_of(fleet_client.get("/products/1/?range=today"))
     labels = trace(figure(html, "fig-energy"), "PV produced")["x"]
-    today = dt.datetime.now(BERLIN)
-    assert labels[0] == f"{today:%a} 00:00"
+    assert labels[0] == f"{noon:%a} 00:00"
     assert len(labels) in (23, 24, 25)
 
 
 def test_the_day_detail_of_a_foreign_product_is_refused(owner1_client):
-    response = owner1_client.get(f"/products/{FOREIGN_TO_OWNER1}/day?date=2026-11-01")
+    response = owner1_client.get(f"/products/{FOREIGN_TO_OWNER1}/day?date=2026-08-01")
     assert response.status_code == 403
