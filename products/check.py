@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -119,12 +120,12 @@ def check_setup(product: Product, now: float) -> Item:
     return Item(
         "setup",
         PASS,
-        _("Installed %(date)s · %(zone)s · %(lat).3f°, %(lon).3f°")
+        _("Installed %(date)s · %(zone)s · %(lat)s°, %(lon)s°")
         % {
-            "date": product.installation_date.isoformat(),  # type: ignore[union-attr]
+            "date": date_format(product.installation_date, "DATE_FORMAT"),
             "zone": zone,
-            "lat": product.latitude,
-            "lon": product.longitude,
+            "lat": number_format(product.latitude, 3, use_l10n=True),
+            "lon": number_format(product.longitude, 3, use_l10n=True),
         },
         now,
     )

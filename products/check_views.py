@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from products import client
 from products.check import Observed, evaluate, summarise
@@ -52,9 +53,9 @@ async def _recent(token: str, product_id: int, now: float) -> tuple[Recent | Non
     except UpstreamError as exc:
         return None, _reason(exc)
     except orjson.JSONDecodeError:
-        return None, "the export was not valid JSON"
+        return None, _("the export was not valid JSON")
     if not isinstance(rows, list):
-        return None, "the export was not a list"
+        return None, _("the export was not a list")
     return recent_from_rows(r for r in rows if isinstance(r, dict)), None
 
 
