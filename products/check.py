@@ -141,11 +141,11 @@ def _valid_zone(zone: Any) -> bool:
     return True
 
 
-def check_errors(codes: Sequence[str], now: float, lang: str = "en") -> Item:
-    """No error codes; each code present is explained."""
+def check_errors(codes: Sequence[str], now: float) -> Item:
+    """No error codes; each code present is explained (in the active language)."""
     if not codes:
         return Item("errors", PASS, _("No error codes reported."), now)
-    infos = tuple(describe_all(list(codes), lang))
+    infos = tuple(describe_all(list(codes)))
     return Item(
         "errors",
         FAIL,
@@ -242,7 +242,6 @@ class Observed:
     recent_error: str | None = None
     buckets: Sequence[Mapping[str, Any]] | None = None
     buckets_error: str | None = None
-    lang: str = "en"
 
 
 def evaluate(seen: Observed) -> list[Item]:
@@ -267,7 +266,7 @@ def evaluate(seen: Observed) -> list[Item]:
             check_plausible(seen.recent),
             check_direction(seen.recent),
         ]
-    items += [check_setup(product, now), check_errors(product.errors, now, seen.lang)]
+    items += [check_setup(product, now), check_errors(product.errors, now)]
     if seen.buckets is None:
         reason = _("Statistics could not be loaded: %(reason)s") % {
             "reason": seen.buckets_error or "?"

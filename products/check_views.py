@@ -18,7 +18,6 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from products import client
@@ -31,10 +30,6 @@ from signin.auth import signin_required, upstream_error_page
 
 def _reason(exc: UpstreamError) -> str:
     return "; ".join(exc.errors) or type(exc).__name__
-
-
-def _lang() -> str:
-    return (translation.get_language() or "en")[:2]
 
 
 async def _recent(token: str, product_id: int, now: float) -> tuple[Recent | None, str | None]:
@@ -91,7 +86,6 @@ async def _observe(
             product_error=_reason(exc),
             refused=isinstance(exc, Forbidden),
             started=started,
-            lang=_lang(),
         )
     (recent, recent_error), (buckets, buckets_error) = await asyncio.gather(
         _recent(token, product.id, now), _history(token, product.id, now)
@@ -105,7 +99,6 @@ async def _observe(
         recent_error=recent_error,
         buckets=buckets,
         buckets_error=buckets_error,
-        lang=_lang(),
     )
 
 
