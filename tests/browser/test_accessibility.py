@@ -184,6 +184,9 @@ def test_the_wall_in_both_themes_and_the_gone_page_have_no_serious_violation(
             page.wait_for_selector("[data-product][data-state=live]", timeout=60_000)
             assert page.get_attribute("html", "lang") == language
             found[f"wall ({theme})"] = serious_violations(page)
+            if language == "de" and theme == "dark":
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=ARTIFACTS / "wall-de.png")
         page.goto(f"{server.url}/wall/no-such-secret/")
         assert page.get_attribute("html", "lang") == language
         found["/wall/no-such-secret/"] = serious_violations(page)
@@ -205,6 +208,9 @@ def test_the_installers_check_on_a_phone_has_no_serious_violation(browser, serve
         page.wait_for_selector("[data-check-page][data-state=live]", timeout=60_000)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         found["check"] = serious_violations(page)
+        if language == "de":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "check-de-360.png", full_page=True)
         page.goto(f"{server.url}/products/1/check/report/")
         page.wait_for_selector("[data-report]")
         found["report"] = serious_violations(page)
