@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -119,12 +120,12 @@ def check_setup(product: Product, now: float) -> Item:
     return Item(
         "setup",
         PASS,
-        _("Installed %(date)s · %(zone)s · %(lat).3f°, %(lon).3f°")
+        _("Installed %(date)s · %(zone)s · %(lat)s°, %(lon)s°")
         % {
-            "date": product.installation_date.isoformat(),  # type: ignore[union-attr]
+            "date": date_format(product.installation_date, "DATE_FORMAT"),
             "zone": zone,
-            "lat": product.latitude,
-            "lon": product.longitude,
+            "lat": number_format(product.latitude, 3, use_l10n=True),
+            "lon": number_format(product.longitude, 3, use_l10n=True),
         },
         now,
     )
@@ -140,11 +141,11 @@ def _valid_zone(zone: Any) -> bool:
     return True
 
 
-def check_errors(codes: Sequence[str], now: float, lang: str = "en") -> Item:
-    """No error codes; each code present is explained."""
+def check_errors(codes: Sequence[str], now: float) -> Item:
+    """No error codes; each code present is explained (in the active language)."""
     if not codes:
         return Item("errors", PASS, _("No error codes reported."), now)
-    infos = tuple(describe_all(list(codes), lang))
+    infos = tuple(describe_all(list(codes)))
     return Item(
         "errors",
         FAIL,
@@ -247,7 +248,6 @@ class Observed:
     recent_error: str | None = None
     buckets: Sequence[Mapping[str, Any]] | None = None
     buckets_error: str | None = None
-    lang: str = "en"
 
 
 def evaluate(seen: Observed) -> list[Item]:
@@ -272,7 +272,7 @@ def evaluate(seen: Observed) -> list[Item]:
             check_plausible(seen.recent),
             check_direction(seen.recent),
         ]
-    items += [check_setup(product, now), check_errors(product.errors, now, seen.lang)]
+    items += [check_setup(product, now), check_errors(product.errors, now)]
     if seen.buckets is None:
         reason = _("Statistics could not be loaded: %(reason)s") % {
             "reason": seen.buckets_error or "?"

@@ -18,7 +18,7 @@ import orjson
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils.translation import gettext as _
 
 from products import client
 from products.check import Observed, evaluate, summarise
@@ -31,10 +31,6 @@ from signin.auth import signin_required, upstream_error_page
 
 def _reason(exc: UpstreamError) -> str:
     return "; ".join(exc.errors) or type(exc).__name__
-
-
-def _lang() -> str:
-    return (translation.get_language() or "en")[:2]
 
 
 async def _recent(token: str, product_id: int, now: float) -> tuple[Recent | None, str | None]:
@@ -53,9 +49,9 @@ async def _recent(token: str, product_id: int, now: float) -> tuple[Recent | Non
     except UpstreamError as exc:
         return None, _reason(exc)
     except orjson.JSONDecodeError:
-        return None, "the export was not valid JSON"
+        return None, _("the export was not valid JSON")
     if not isinstance(rows, list):
-        return None, "the export was not a list"
+        return None, _("the export was not a list")
     return recent_from_rows(r for r in rows if isinstance(r, dict)), None
 
 
@@ -91,7 +87,6 @@ async def _observe(
             product_error=_reason(exc),
             refused=isinstance(exc, Forbidden),
             started=started,
-            lang=_lang(),
         )
     (recent, recent_error), (buckets, buckets_error) = await asyncio.gather(
         _recent(token, product.id, now), _history(token, product.id, now)
@@ -105,7 +100,6 @@ async def _observe(
         recent_error=recent_error,
         buckets=buckets,
         buckets_error=buckets_error,
-        lang=_lang(),
     )
 
 

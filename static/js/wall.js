@@ -21,13 +21,20 @@ const clock = document.getElementById("wall-clock");
 const startedAt = Date.now();
 let renewal = Boolean(config.needsRenewal);
 
+// Numbers in the page's language (<html lang>): "85,3" on a German wall; words come from the page.
+const LANG = document.documentElement.lang || "en";
+const decimals = [0, 1, 2].map(
+  (digits) =>
+    new Intl.NumberFormat(LANG, { minimumFractionDigits: digits, maximumFractionDigits: digits }),
+);
+
 const fmt = (template, ...values) =>
   values.reduce((text, v, i) => text.replace(`%${i + 1}`, v).replace("%s", v), template);
 
 function kw(w) {
   if (w == null || !Number.isFinite(w)) return "–";
   const k = Math.abs(w) / 1000;
-  return `${k.toFixed(k < 10 ? 2 : 1)} kW`;
+  return `${decimals[k < 10 ? 2 : 1].format(k)} kW`;
 }
 
 function ageText(seconds) {
@@ -39,12 +46,9 @@ function ageText(seconds) {
 
 function timeFormatter(options) {
   try {
-    return new Intl.DateTimeFormat(document.documentElement.lang || "en", {
-      ...options,
-      timeZone: config.timezone,
-    });
+    return new Intl.DateTimeFormat(LANG, { ...options, timeZone: config.timezone });
   } catch {
-    return new Intl.DateTimeFormat(document.documentElement.lang || "en", options);
+    return new Intl.DateTimeFormat(LANG, options);
   }
 }
 const hhmm = timeFormatter({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
@@ -147,7 +151,7 @@ class Tile {
     const socEl = this.fields.stateOfCharge;
     if (soc != null && Number.isFinite(soc)) {
       const percent = Math.min(100, Math.max(0, soc * 100));
-      this.set("stateOfCharge", percent.toFixed(1));
+      this.set("stateOfCharge", decimals[1].format(percent));
       socEl.dataset.value = String(soc);
       this.fields.socBar.style.width = `${percent}%`;
       this.root.dataset.soc = percent < 15 ? "low" : percent > 85 ? "high" : "mid";

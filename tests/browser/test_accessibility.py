@@ -27,6 +27,9 @@ PAGES = [
     ("/products/1/day", "[data-figure=fig-day] .main-svg"),
     ("/products/1/export?start=2026-11-02&end=2026-11-01", "[data-testid=export-form]"),
     ("/no-such-page/", "[data-testid=not-found]"),
+    ("/displays/", "#create-display"),
+    ("/products/1/check/", "#checklist [data-summary]"),
+    ("/products/1/check/report/", "[data-report]"),
 ]
 
 
@@ -146,3 +149,72 @@ def test_stale_live_values_stay_readable(browser, server, language):
         assert serious_violations(page) == []
     finally:
         context.close()
+
+
+def _create_display(page, server, theme: str) -> str:
+    """A display made through the list's form, as its owner does; the wall's URL."""
+    page.goto(f"{server.url}/displays/")
+    page.fill("#id_name", f"Wall {theme}")
+    page.check("input[name=source][value=products]")
+    page.fill("#id_products", "1, 2, 3, 4, 5, 6")
+    page.select_option("#id_theme", theme)
+    page.fill("#id_password", PASSWORD)
+    page.click("#create-display button[type=submit]")
+    page.wait_for_selector("#new-link .wall-link")
+    assert serious_violations(page) == []  # the list with a display and its one-time link
+    return page.locator("#new-link .wall-link").get_attribute("href")
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_wall_in_both_themes_and_the_gone_page_have_no_serious_violation(
+    browser, server, language
+):
+    """The wall as a screen shows it (1920 x 1080, tiles live), dark and light; then the page a
+    revoked or unknown link shows."""
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale=LOCALES[language]
+    )
+    page = context.new_page()
+    found = {}
+    try:
+        _sign_in(page, server, "fleet@example.com")
+        walls = {theme: _create_display(page, server, theme) for theme in ("dark", "light")}
+        for theme, url in walls.items():
+            page.goto(url)
+            page.wait_for_selector("[data-product][data-state=live]", timeout=60_000)
+            assert page.get_attribute("html", "lang") == language
+            found[f"wall ({theme})"] = serious_violations(page)
+            if language == "de" and theme == "dark":
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=ARTIFACTS / "wall-de.png")
+        page.goto(f"{server.url}/wall/no-such-secret/")
+        assert page.get_attribute("html", "lang") == language
+        found["/wall/no-such-secret/"] = serious_violations(page)
+    finally:
+        context.close()
+    failing = {path: v for path, v in found.items() if v}
+    assert failing == {}, describe(failing)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_installers_check_on_a_phone_has_no_serious_violation(browser, server, language):
+    """An installer's phone in a cellar (360 x 740): the check and its report fit and pass."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=LOCALES[language])
+    page = context.new_page()
+    found = {}
+    try:
+        _sign_in(page, server, "fleet@example.com")
+        page.goto(f"{server.url}/products/1/check/")
+        page.wait_for_selector("[data-check-page][data-state=live]", timeout=60_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        found["check"] = serious_violations(page)
+        if language == "de":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "check-de-360.png", full_page=True)
+        page.goto(f"{server.url}/products/1/check/report/")
+        page.wait_for_selector("[data-report]")
+        found["report"] = serious_violations(page)
+    finally:
+        context.close()
+    failing = {path: v for path, v in found.items() if v}
+    assert failing == {}, describe(failing)
