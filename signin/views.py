@@ -79,7 +79,10 @@ async def signin(request: HttpRequest) -> HttpResponse:
         try:
             token = await client.login(email, form.cleaned_data["password"], form.validity)
         except BadRequest as exc:
-            upstream_error, status = exc.errors[0], 400
+            # Our form checked the e-mail and the password are there and the validity is ours,
+            # so a 400 here means the credentials; said in the page's language, not the API's.
+            log.info("sign-in refused upstream: %s", "; ".join(exc.errors))
+            upstream_error, status = _("Invalid e-mail or password"), 400
             wait = await throttle.record_failure(email, address)
             if wait:
                 upstream_error = f"{upstream_error} — {throttle.lock_message(wait)}"

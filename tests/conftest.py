@@ -332,3 +332,14 @@ def empty_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise() -> Iterator[None]:
+    """Each test starts in the default language: a request served in-process by a German page
+    (LocaleMiddleware activates per thread) must not leave later tests reading German."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
