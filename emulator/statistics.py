@@ -39,7 +39,9 @@ def _hourly(model: MinuteDays, keep: np.ndarray | None = None) -> np.ndarray:
     w = model.online if keep is None else model.online * keep
     has = w > 0
     grid = model.house - model.pv - model.inverter
-    cols = np.empty((K, *w.shape))
+    # Zeros, not ``np.empty``: the MAX_T row is only filled after the sum, and summing whatever
+    # the allocator left there overflowed now and then (a 500 under warnings-as-errors).
+    cols = np.zeros((K, *w.shape))
     cols[PV] = model.pv * w * 60
     cols[PV_ACT] = (model.pv > 0) * w * 60
     cols[CONS] = model.house * w * 60
@@ -55,6 +57,8 @@ def _hourly(model: MinuteDays, keep: np.ndarray | None = None) -> np.ndarray:
     cols[EFF_DC] = model.eff_dc[:, None] * has
     cols[EFF_AC] = model.eff_ac[:, None] * has
     rows = cols.reshape(K, -1, 60).sum(axis=2)
+    # An hour without an online minute has no maximum: -inf here, never in an answer (only
+    # buckets with samples are shown, and their maximum comes from an online minute).
     hottest = np.where(has, np.maximum(model.temp_e, model.temp_p), -np.inf)
     rows[MAX_T] = hottest.reshape(-1, 60).max(axis=1)
     return rows.T
