@@ -158,13 +158,13 @@ def bucket_edges(timespan: str, tstart: float, tend: float) -> np.ndarray:
         return first + size * np.arange(bucket_count(timespan, tstart, tend), dtype=np.float64)
     start = _utc(tstart)
     step = 12 if timespan == "year" else 1
-    cur = dt.datetime(start.year, 1 if step == 12 else start.month, 1, tzinfo=dt.UTC)
-    edges = []
-    for _ in range(bucket_count(timespan, tstart, tend)):
-        edges.append(cur.timestamp())
-        month = cur.month - 1 + step
-        cur = cur.replace(year=cur.year + month // 12, month=month % 12 + 1)
-    return np.array(edges)
+    first = start.year * 12 + (0 if step == 12 else start.month - 1)  # months since year 0
+    # Only the edges asked for: the one after the last may be in year 10000, which datetime
+    # refuses (a 500 for a range ending in 9999).
+    months = range(first, first + step * bucket_count(timespan, tstart, tend), step)
+    return np.array(
+        [dt.datetime(m // 12, m % 12 + 1, 1, tzinfo=dt.UTC).timestamp() for m in months]
+    )
 
 
 def _mean(n: float, total: float) -> dict[str, Any]:
