@@ -39,7 +39,9 @@ def _hourly(model: MinuteDays, keep: np.ndarray | None = None) -> np.ndarray:
     w = model.online if keep is None else model.online * keep
     has = w > 0
     grid = model.house - model.pv - model.inverter
-    cols = np.empty((K, *w.shape))
+    # Zeros, not ``np.empty``: the MAX_T row is only filled after the sum, and summing whatever
+    # the allocator left there overflowed now and then (a 500 under warnings-as-errors).
+    cols = np.zeros((K, *w.shape))
     cols[PV] = model.pv * w * 60
     cols[PV_ACT] = (model.pv > 0) * w * 60
     cols[CONS] = model.house * w * 60
@@ -55,6 +57,8 @@ def _hourly(model: MinuteDays, keep: np.ndarray | None = None) -> np.ndarray:
     cols[EFF_DC] = model.eff_dc[:, None] * has
     cols[EFF_AC] = model.eff_ac[:, None] * has
     rows = cols.reshape(K, -1, 60).sum(axis=2)
+    # An hour without an online minute has no maximum: -inf here, never in an answer (only
+    # buckets with samples are shown, and their maximum comes from an online minute).
     hottest = np.where(has, np.maximum(model.temp_e, model.temp_p), -np.inf)
     rows[MAX_T] = hottest.reshape(-1, 60).max(axis=1)
     return rows.T
@@ -154,13 +158,13 @@ def bucket_edges(timespan: str, tstart: float, tend: float) -> np.ndarray:
         return first + size * np.arange(bucket_count(timespan, tstart, tend), dtype=np.float64)
     start = _utc(tstart)
     step = 12 if timespan == "year" else 1
-    cur = dt.datetime(start.year, 1 if step == 12 else start.month, 1, tzinfo=dt.UTC)
-    edges = []
-    for _ in range(bucket_count(timespan, tstart, tend)):
-        edges.append(cur.timestamp())
-        month = cur.month - 1 + step
-        cur = cur.replace(year=cur.year + month // 12, month=month % 12 + 1)
-    return np.array(edges)
+    first = start.year * 12 + (0 if step == 12 else start.month - 1)  # months since year 0
+    # Only the edges asked for: the one after the last may be in year 10000, which datetime
+    # refuses (a 500 for a range ending in 9999).
+    months = range(first, first + step * bucket_count(timespan, tstart, tend), step)
+    return np.array(
+        [dt.datetime(m // 12, m % 12 + 1, 1, tzinfo=dt.UTC).timestamp() for m in months]
+    )
 
 
 def _mean(n: float, total: float) -> dict[str, Any]:
