@@ -35,7 +35,9 @@ application = RequestIds(
                 }
             )
         ),
-        trusted_hosts=settings.TRUSTED_PROXIES or "127.0.0.1",
+        # Only TRUSTED_PROXIES: left empty, no peer's X-Forwarded-For is believed, not even a
+        # local one (uvicorn's own default would trust 127.0.0.1 behind our backs).
+        trusted_hosts=list(settings.TRUSTED_PROXIES),
     )
 )
 heap.settle()  # the loaded app stays out of every later collection (see dashboard/heap.py)
