@@ -117,7 +117,10 @@ async def test_a_thousand_viewer_cycles_leave_no_upstream_socket_no_task_and_fla
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     # A leaked consumer, task or feed costs kilobytes per cycle; 700 of them would be megabytes.
-    assert grown < 192 * 1024, f"memory grew by {grown} bytes over 700 cycles"
+    # Without a leak the figure is ~120 KB, with outliers to 260 KB (allocator and asyncio
+    # internals, timing-dependent on a busy machine): the bound sits well above the noise and
+    # well below a leak.
+    assert grown < 512 * 1024, f"memory grew by {grown} bytes over 700 cycles"
     await eventually(lambda: upstream.sockets_for(product) == 0)
     await eventually(lambda: get_relay().feeds == {})
     await asyncio.sleep(0)
