@@ -280,6 +280,10 @@ def pytest_collection_modifyitems(config, items) -> None:
     # that only talks to the live server must count too, or the fleet would be seeded into the
     # developer's own database.
     for item in items:
+        # Every Chromium test is marked, whether or not its module says so (a ``pytestmark``
+        # in tests/browser/conftest.py marks nothing): CI's engines pass leaves them out.
+        if "tests/browser/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
         if "server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
             "django_db"
         ):
