@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +95,7 @@ def _close_other_connections(name: str) -> None:
     users", after every test passed, and leave the database behind).
 
     Server subprocesses are stopped by their fixtures before this runs, so a connection left
-    now is a leak (a thread or process a test forgot): it is named in a warning, then ended.
+    now is a leak (a thread or process a test forgot): it is named on stderr, then ended.
     """
     connections.close_all()
     connection = connections["default"]
@@ -117,7 +116,8 @@ def _close_other_connections(name: str) -> None:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     connections.close_all()
     if others:
-        warnings.warn(f"{name}: connections left open at the end: {others}", stacklevel=2)
+        # Reported, not raised: the suite's verdict is its tests'; the drop now succeeds.
+        print(f"\n{name}: connections left open at the end, ended: {others}", file=sys.stderr)
 
 
 @pytest.fixture
