@@ -37,6 +37,14 @@ GONE_QUIET = 4408  # the browser stopped answering heartbeats (or could not keep
 LAYER_RETRY_FIRST = 0.5  # seconds before retrying a failed channel-layer read, doubling
 LAYER_RETRY_CAP = 8.0
 
+# What an unreachable Redis raises (refused, reset, timed out); anything else is a bug and ends
+# the consumer as before.
+try:
+    from redis.exceptions import RedisError as _RedisError
+except ImportError:  # pragma: no cover - redis comes with channels-redis
+    _RedisError = OSError
+LAYER_DOWN = (OSError, _RedisError)
+
 log = logging.getLogger(__name__)
 _warned_at = 0.0  # one warning per 10 s per process, not one per socket, while Redis is down
 
@@ -162,7 +170,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             group, self.group = self.group, None
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception as error:  # Redis down: the membership expires there by itself
+            except LAYER_DOWN as error:  # Redis down: the membership expires there by itself
                 _warn_layer_down(error)
         for task in (self._writer, self._closer, self._joiner):
             if task is not None and task is not asyncio.current_task():
@@ -204,7 +212,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return False
         try:
             await self.channel_layer.group_add(group, self.channel_name)
-        except Exception as error:
+        except LAYER_DOWN as error:
             self._joined_at = 0.0
             _warn_layer_down(error)
             return False
@@ -220,9 +228,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 if failed and self.group is not None and not await self._join():
                     raise ConnectionError("channel layer still unavailable")
                 return await self._layer_receive()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
+            except LAYER_DOWN as error:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Cancelled (the socket closed) while the read failed: the failure must
+                    # not swallow the cancellation, or the task would retry forever.
+                    raise asyncio.CancelledError from error
                 _warn_layer_down(error)
                 failed = True
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
