@@ -84,6 +84,8 @@ LIVEFEED_VIEWER_TIMEOUT = env_int("LIVEFEED_VIEWER_TIMEOUT", 20, minimum=15)
 LIVEFEED_ACCESS_TTL = env_int("LIVEFEED_ACCESS_TTL", 60, minimum=1)
 # State messages a browser may lag behind before it skips to the newest one.
 LIVEFEED_VIEWER_QUEUE = env_int("LIVEFEED_VIEWER_QUEUE", 16, minimum=1)
+# Seconds between a socket's re-joins of its sign-out group (a restarted Redis forgot it).
+LIVEFEED_GROUP_REFRESH = env_int("LIVEFEED_GROUP_REFRESH", 30, minimum=1)
 REDIS_URL = redis_url("REDIS_URL", env_str("REDIS_URL", ""))
 # Prefix of every Redis key (cache and channel layer), so several sites can share one Redis.
 REDIS_PREFIX = env_str("REDIS_PREFIX", "")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
+import random
 import time
 from typing import Any
 
@@ -32,6 +34,27 @@ from livefeed.wire import frame_writer
 from signin.auth import asession_outlived, asession_token, session_store
 
 GONE_QUIET = 4408  # the browser stopped answering heartbeats (or could not keep up)
+LAYER_RETRY_FIRST = 0.5  # seconds before retrying a failed channel-layer read, doubling
+LAYER_RETRY_CAP = 8.0
+
+# What an unreachable Redis raises (refused, reset, timed out); anything else is a bug and ends
+# the consumer as before.
+try:
+    from redis.exceptions import RedisError as _RedisError
+except ImportError:  # pragma: no cover - redis comes with channels-redis
+    _RedisError = OSError
+LAYER_DOWN = (OSError, _RedisError)
+
+log = logging.getLogger(__name__)
+_warned_at = 0.0  # one warning per 10 s per process, not one per socket, while Redis is down
+
+
+def _warn_layer_down(error: Exception) -> None:
+    global _warned_at
+    now = time.monotonic()
+    if now - _warned_at >= 10:
+        _warned_at = now
+        log.warning("livefeed: channel layer unavailable (%s: %s)", type(error).__name__, error)
 
 
 def scope_session(scope: dict[str, Any]) -> SessionBase | None:
@@ -61,9 +84,30 @@ async def close_session_sockets(sender: Any, session_key: str, **kwargs: Any) ->
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
+    """One viewer's socket.
+
+    Frames never cross the channel layer (Redis in production); only control messages do (a
+    sign-out). So a Redis outage must cost a viewer nothing but those messages: a failed layer
+    read is retried with backoff instead of ending the consumer (Channels would close the
+    socket), and the socket re-joins its group when the layer answers again and every
+    ``LIVEFEED_GROUP_REFRESH`` seconds, because a restarted Redis has forgotten the group.
+    """
+
     token: str = ""
     product_id: int | None = None
     group: str | None = None
+    _layer_receive: Any = None
+    _joined_at: float = 0.0  # monotonic time of the last successful group_add, 0: not joined
+    _joiner: asyncio.Task[None] | None = None
+
+    @property
+    def channel_receive(self) -> Any:
+        """What Channels' ``__call__`` awaits for layer messages: the retrying read below."""
+        return self._receive_from_layer
+
+    @channel_receive.setter
+    def channel_receive(self, receive: Any) -> None:
+        self._layer_receive = receive
 
     async def connect(self) -> None:
         self._mailbox = Mailbox(
@@ -86,7 +130,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.token = token
         self.group = group
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self._join()  # Redis down: the viewer still gets frames, the refresh joins later
         relay = get_relay()
         history = relay.history_message(requested)
         if history is not None:  # before any state, so the chart starts full
@@ -125,9 +169,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         self._leave()
         if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.group = None
-        for task in (self._writer, self._closer):
+            group, self.group = self.group, None
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except LAYER_DOWN as error:  # Redis down: the membership expires there by itself
+                _warn_layer_down(error)
+        for task in (self._writer, self._closer, self._joiner):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -143,9 +190,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self._mailbox.put(message)
 
     def heartbeat(self, message: Message | None) -> None:
-        if time.monotonic() - self.last_seen > settings.LIVEFEED_VIEWER_TIMEOUT:
+        now = time.monotonic()
+        if now - self.last_seen > settings.LIVEFEED_VIEWER_TIMEOUT:
             self._close_soon(GONE_QUIET)
             return
+        if (
+            self.group is not None
+            and now - self._joined_at > settings.LIVEFEED_GROUP_REFRESH
+            and (self._joiner is None or self._joiner.done())
+        ):
+            self._joiner = asyncio.create_task(self._join())
         if message is not None:
             self._mailbox.put_heartbeat(message)
 
@@ -153,6 +207,40 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self._close_soon(code, forget=True)
 
     # -- internals -----------------------------------------------------------------------
+    async def _join(self) -> bool:
+        """Join (or re-join) the group that ends this socket; False while the layer is down."""
+        group = self.group
+        if group is None or self.channel_layer is None:
+            return False
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except LAYER_DOWN as error:
+            self._joined_at = 0.0
+            _warn_layer_down(error)
+            return False
+        # Jitter spreads the refreshes of sockets that joined together.
+        self._joined_at = time.monotonic() - random.uniform(0, settings.LIVEFEED_GROUP_REFRESH / 4)
+        return True
+
+    async def _receive_from_layer(self) -> dict[str, Any]:
+        delay = LAYER_RETRY_FIRST
+        failed = False
+        while True:
+            try:
+                if failed and self.group is not None and not await self._join():
+                    raise ConnectionError("channel layer still unavailable")
+                return await self._layer_receive()
+            except LAYER_DOWN as error:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Cancelled (the socket closed) while the read failed: the failure must
+                    # not swallow the cancellation, or the task would retry forever.
+                    raise asyncio.CancelledError from error
+                _warn_layer_down(error)
+                failed = True
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                delay = min(delay * 2, LAYER_RETRY_CAP)
+
     def _leave(self) -> None:
         if self.product_id is not None:
             get_relay().unsubscribe(self.product_id, self)

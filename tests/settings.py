@@ -25,3 +25,8 @@ for _name, _value in TEST_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)
 
 from dashboard.settings import *  # noqa: E402, F403
+
+# Connections close at the end of each request and each ``database_sync_to_async`` call, so
+# no executor thread of the test process keeps one open (with production's 60 s, those kept
+# the PostgreSQL test database "being accessed by other users" when the session dropped it).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

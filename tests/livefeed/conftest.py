@@ -190,12 +190,13 @@ async def relay_cleanup() -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def connected(communicator: WebsocketCommunicator) -> AsyncIterator[WebsocketCommunicator]:
-    ok, code = await communicator.connect()
+    # Channels' default 1 s bounds failed on a busy CI machine; generous bounds only wait longer.
+    ok, code = await communicator.connect(timeout=30)
     assert ok, code
     try:
         yield communicator
     finally:
-        await communicator.disconnect()
+        await communicator.disconnect(timeout=30)
 
 
 def _visible_ids(server: Any, token: str) -> list[int]:

@@ -16,9 +16,14 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from tests.conftest import _database_url
 from tests.livefeed.conftest import eventually
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")  # flushed: one run per db
+# CI's engines pass names its Redis database (REDIS_URL); make test uses db 9 (TEST_REDIS_URL
+# overrides it), which this test flushes: one run per database at a time.
+REDIS_URL = os.environ.get("REDIS_URL") or os.environ.get(
+    "TEST_REDIS_URL", "redis://127.0.0.1:6379/9"
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,6 +38,11 @@ def _redis_up() -> bool:
 pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
 
 
+def _layer_prefix() -> str:
+    prefix = os.environ.get("REDIS_PREFIX", "")
+    return f"{prefix}:asgi" if prefix else "asgi"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,11 +52,9 @@ def _free_port() -> int:
 @pytest.fixture
 def processes(server, upstream):
     """Two server processes on the test database, with Redis as channel layer and cache."""
-    from django.db import connection
-
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": _database_url(),  # SQLite in make test, PostgreSQL in CI's engines pass
         "REDIS_URL": REDIS_URL,
         "VOLTSTORAGE_API_URL": server.api_url,  # access checks: the real emulator
         "VOLTSTORAGE_SOCKET_URL": upstream.url,  # frames: the fake upstream of this test
@@ -149,7 +157,9 @@ async def test_two_processes_each_hold_one_upstream_socket_per_product_and_deliv
         settings.CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [REDIS_URL]},
+                # The processes' own prefix (settings: REDIS_PREFIX), or the sign-out
+                # would go to groups nobody is in.
+                "CONFIG": {"hosts": [REDIS_URL], "prefix": _layer_prefix()},
             }
         }
         from channels.layers import get_channel_layer

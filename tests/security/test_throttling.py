@@ -168,12 +168,12 @@ def _forget_counters() -> None:
 @pytest.fixture
 def two_processes(server):
     """Two servers sharing the test database and Redis db 10 as their cache, low limits."""
-    from django.db import connection
+    from tests.conftest import _database_url
 
     _forget_counters()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": _database_url(),  # SQLite in make test, PostgreSQL in CI's engines pass
         "DJANGO_SETTINGS_MODULE": "tests.server_settings",
         "REDIS_URL": REDIS_URL,
         "VOLTSTORAGE_API_URL": server.api_url,

@@ -1,0 +1,165 @@
+"""Redis stopped and started again under two dashboard processes, with a private redis-server
+(the shared one is never touched): frames never cross Redis, so every viewer keeps its socket
+and keeps getting frames while Redis is down; once Redis is back, the sockets re-join their
+session groups by themselves, and a sign-out through one process closes that session's sockets
+on both.
+
+Run by CI's engines pass (skipped without ``REDIS_URL``, like the other several-process test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from tests.cluster import Dashboard, free_port, sign_in, sign_out
+from tests.conftest import _database_url
+from tests.deploy.test_nginx import Tab, _online_products, eventually
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = [
+    pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed"),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL"), reason="several processes need REDIS_URL (CI sets it)"
+    ),
+    pytest.mark.django_db,
+]
+
+
+class PrivateRedis:
+    """A redis-server of this test alone, without persistence (a restart forgets everything,
+    as a restarted production Redis without a dump would)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="redis-")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", self.folder],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)  # a child process starting: nothing to await on
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+
+    def group_size(self, group: str) -> int:
+        try:
+            return redis.Redis.from_url(self.url).zcard(f"asgi:group:{group}")
+        except redis.ConnectionError:
+            return 0
+
+
+@pytest.fixture
+def private_cluster(server) -> Iterator[tuple[PrivateRedis, Dashboard, Dashboard]]:
+    store = PrivateRedis()
+    store.start()
+    env = {
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": store.url,
+        "REDIS_PREFIX": "",
+        "VOLTSTORAGE_API_URL": server.api_url,
+        "LIVEFEED_GRACE_SECONDS": "1",
+        "LOG_LEVEL": "INFO",
+    }
+    one, two = Dashboard(env), Dashboard(env)
+    try:
+        one.start()
+        two.start()
+        yield store, one, two
+    finally:
+        one.stop()
+        two.stop()
+        store.stop()
+        shutil.rmtree(store.folder, ignore_errors=True)
+
+
+async def test_viewers_keep_frames_while_redis_is_down_and_sign_out_works_after(
+    private_cluster, fleet
+):
+    from django.conf import settings
+
+    from livefeed.consumers import session_group
+
+    store, one, two = private_cluster
+    product = _online_products(fleet, 1)[0]
+    name = settings.SESSION_COOKIE_NAME
+    leaving = await asyncio.to_thread(sign_in, one.url, "fleet@example.com")
+    staying = await asyncio.to_thread(sign_in, two.url, "fleet@example.com")
+    leaving_key = leaving.cookies[name]
+    group = session_group(leaving_key)
+
+    def tabs_on(dashboard: Dashboard, cookie: str) -> list[Tab]:
+        ws = dashboard.url.replace("http://", "ws://")
+        return [Tab(ws, product, f"{name}={cookie}") for _ in range(2)]
+
+    leaving_tabs = tabs_on(one, leaving_key) + tabs_on(two, leaving_key)
+    staying_tabs = tabs_on(one, staying.cookies[name]) + tabs_on(two, staying.cookies[name])
+    everyone = leaving_tabs + staying_tabs
+    tasks = [asyncio.create_task(tab.run()) for tab in everyone]
+    try:
+        await eventually(lambda: all(t.times for t in everyone), 60, "every tab has a state")
+        await eventually(
+            lambda: store.group_size(group) == len(leaving_tabs), 30, "the session's group"
+        )
+
+        # Redis down: every tab keeps its socket and keeps getting frames.
+        await asyncio.to_thread(store.stop)
+        down_at = time.time()
+        await eventually(
+            lambda: all(t.last_state_at > down_at + 8 for t in everyone),
+            60,
+            "frames to every tab for 8 s after Redis stopped",
+        )
+        assert all(t.opened == 1 and not t.closes for t in everyone), [t.closes for t in everyone]
+        assert one.process.poll() is None and two.process.poll() is None
+
+        # Redis back, empty: the sockets re-join their groups by themselves.
+        await asyncio.to_thread(store.start)
+        await eventually(
+            lambda: store.group_size(group) == len(leaving_tabs),
+            settings.LIVEFEED_GROUP_REFRESH + 30,
+            "the session's sockets in their group again",
+        )
+
+        # Signing out through process two closes the session's tabs on both processes.
+        assert await asyncio.to_thread(sign_out, leaving, two.url) in (200, 302, 303)
+        await eventually(
+            lambda: all(t.final == 4401 for t in leaving_tabs), 30, "signed-out tabs closed"
+        )
+        assert all(t.final is None and t.opened == 1 for t in staying_tabs)
+    finally:
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        leaving.close()
+        staying.close()
