@@ -22,6 +22,9 @@ async def closed_with(communicator: WebsocketCommunicator) -> int:
     assert connected  # accepted first, so the refusal carries a close code the page reads
     message = await communicator.receive_output(timeout=30)
     assert message["type"] == "websocket.close"
+    # Wait for the consumer to finish: left running, its channel-layer read outlives the test,
+    # and on the Redis layer the event loop's teardown then waits on it.
+    await communicator.disconnect(timeout=30)
     return message["code"]
 
 
@@ -54,6 +57,7 @@ async def test_unknown_and_revoked_links_are_refused(make_display, upstream, fle
     while message["type"] != "websocket.close":
         message = await live.receive_output(timeout=30)
     assert message["code"] == 4404
+    await live.disconnect(timeout=30)
     assert await closed_with(wall_socket(secret, 1)) == 4404
 
 
@@ -62,6 +66,7 @@ async def test_other_sites_are_refused(make_display, upstream, fleet_token):
     foreign = wall_socket(secret, 1, origin=(b"origin", b"https://evil.example"))
     connected, _ = await foreign.connect(timeout=30)
     assert not connected
+    await foreign.disconnect(timeout=30)
 
 
 async def test_refused_token_marks_the_display(make_display, upstream, server):
