@@ -19,13 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,61 +32,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
 sys.path.insert(0, str(ROOT))
-from tests.cluster import Dashboard, Nginx, sign_in, sign_out
+from tests.cluster import Dashboard, Nginx, PrivatePostgres, PrivateRedis, sign_in, sign_out
 
 PRODUCTS = 200
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        for _ in range(100):
-            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                              capture_output=True).returncode == 0:  # fmt: skip
-                return
-            time.sleep(0.1)
-        raise RuntimeError("private Redis did not start")
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.kill()
-            self.process.wait(10)
-
-
-class PrivatePostgres:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="vs-pg-"))
-        self.bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
-        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "postgres")
-
-    def _run(self, *args: str) -> None:
-        subprocess.run([*self.prefix, *args], check=True, capture_output=True)
-
-    def init(self) -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8")  # fmt: skip
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-o", options,
-                  "-l", str(self.folder / "log"), "-w", "start")  # fmt: skip
-
-    def stop(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "stop")
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
 
 class Viewer:
@@ -142,13 +87,12 @@ def figures(viewers: list[Viewer], start: float, end: float) -> tuple[float, flo
 async def main_async(args: argparse.Namespace, tmp: Path) -> None:
     redis, pg = PrivateRedis(), PrivatePostgres()
     redis.start()
-    pg.init()
-    pg.start()
+    pg.init().start()
     emulator_port = free_port()
     emulator = serve_app(emulator_port, {"DJANGO_SETTINGS_MODULE": "tests.server_settings",
                                          "DATABASE_URL": os.environ["DATABASE_URL"],
                                          "LOG_LEVEL": "WARNING"}, tmp / "emulator.log")  # fmt: skip
-    env = {"DATABASE_URL": pg.url, "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
+    env = {"DATABASE_URL": pg.url, "REDIS_URL": redis.url,
            "VOLTSTORAGE_API_URL": f"http://127.0.0.1:{emulator_port}/rest",
            "TRUSTED_PROXIES": "127.0.0.1", "LOG_LEVEL": "WARNING"}  # fmt: skip
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT,
@@ -232,9 +176,7 @@ async def main_async(args: argparse.Namespace, tmp: Path) -> None:
         emulator.terminate()
         emulator.wait(10)
         redis.stop()
-        with contextlib.suppress(Exception):
-            pg.stop()
-        shutil.rmtree(pg.folder, ignore_errors=True)
+        pg.remove()
 
 
 def main() -> None:

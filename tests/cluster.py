@@ -1,14 +1,17 @@
 """Several dashboard processes behind nginx, as an operator runs them (``deploy/``).
 
-Shared by the two-process test (``tests/deploy/test_nginx.py``) and the benchmarks
-(``bench/bench_scale.py``, ``bench/bench_load_faults.py``). The nginx site is the very file
-the README tells operators to install; only the lines marked ``# test:`` are replaced (ports,
-listen address, static root), and a minimal main configuration around it keeps every file nginx
-writes in a temporary folder.
+Shared by the two-process tests (``tests/deploy/``) and the benchmarks
+(``bench/bench_scale.py``, ``bench/bench_load_faults.py``), with private Redis and PostgreSQL
+servers for runs that stop them (the machine's shared ones are never touched). The nginx site
+is the very file the README tells operators to install; only the lines marked ``# test:`` are
+replaced (ports, listen address, static root), and a minimal main configuration around it keeps
+every file nginx writes in a temporary folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import re
 import shutil
@@ -23,10 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "deploy" / "nginx" / "voltstorage-fleet.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+REDIS_SERVER = shutil.which("redis-server")
 
 
 def free_port() -> int:
@@ -224,3 +229,84 @@ def sign_out(client: httpx.Client, base_url: str) -> int:
         headers={"Referer": f"{base_url}/", "Origin": base_url, "X-CSRFToken": csrf},
     )
     return answer.status_code
+
+
+class PrivateRedis:
+    """A redis-server of one run alone, without persistence (a restart forgets everything, as a
+    restarted production Redis without a dump would)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="redis-")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [REDIS_SERVER or "redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
+             "--save", "", "--appendonly", "no", "--dir", self.folder],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)  # a child process starting: nothing to await on
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+
+    def group_size(self, group: str) -> int:
+        try:
+            return redis.Redis.from_url(self.url).zcard(f"asgi:group:{group}")
+        except redis.ConnectionError:
+            return 0
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of one run alone (``initdb`` + ``pg_ctl`` on a free port, as the
+    ``postgres`` user when run as root), so a run may stop and start it."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="vs-pg-"))
+        self.bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.prefix, *args], check=True, capture_output=True)
+
+    def init(self) -> PrivatePostgres:
+        self._run(str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-U", "postgres",
+                  "--auth=trust", "-E", "UTF8")  # fmt: skip
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-o", options,
+                  "-l", str(self.folder / "log"), "-w", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.cluster import Dashboard, free_port
+from tests.cluster import REDIS_SERVER, Dashboard, PrivateRedis, free_port
 from tests.conftest import ROOT, _database_url
-from tests.deploy.test_redis_restart import REDIS_SERVER, PrivateRedis
 
 needs_redis_server = pytest.mark.skipif(REDIS_SERVER is None, reason="no redis-server")
 

@@ -13,19 +13,15 @@ import asyncio
 import contextlib
 import os
 import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 
-from tests.cluster import Dashboard, free_port, sign_in, sign_out
+from tests.cluster import REDIS_SERVER, Dashboard, PrivateRedis, sign_in, sign_out
 from tests.conftest import _database_url
 from tests.deploy.test_nginx import Tab, _online_products, eventually
 
-REDIS_SERVER = shutil.which("redis-server")
 pytestmark = [
     pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed"),
     pytest.mark.skipif(
@@ -33,49 +29,6 @@ pytestmark = [
     ),
     pytest.mark.django_db,
 ]
-
-
-class PrivateRedis:
-    """A redis-server of this test alone, without persistence (a restart forgets everything,
-    as a restarted production Redis without a dump would)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.folder = tempfile.mkdtemp(prefix="redis-")
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", self.folder],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)  # a child process starting: nothing to await on
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-
-    def group_size(self, group: str) -> int:
-        try:
-            return redis.Redis.from_url(self.url).zcard(f"asgi:group:{group}")
-        except redis.ConnectionError:
-            return 0
 
 
 @pytest.fixture
