@@ -41,7 +41,7 @@ class Viewer:
     def __init__(self, url: str, cookie: str) -> None:
         self.url, self.cookie = url, cookie
         self.received: list[tuple[float, float, float]] = []  # (receipt, now, frame time)
-        self.closes: list[int | None] = []
+        self.closes: list[tuple[float, int | None]] = []  # (when, close code; None: refused)
 
     async def run(self) -> None:
         while True:
@@ -55,12 +55,20 @@ class Viewer:
                             if m["type"] == "state" and m.get("time") is not None:
                                 self.received.append((time.time(), m["now"], m["time"]))
                     pong.cancel()
-                    self.closes.append(ws.close_code)
+                    self.closes.append((time.time(), ws.close_code))
                     if ws.close_code in (4401, 4403):
                         return
             except (OSError, WebSocketException, TimeoutError):
-                self.closes.append(None)
+                self.closes.append((time.time(), None))
             await asyncio.sleep(1)
+
+    @property
+    def signed_out(self) -> bool:
+        return any(code == 4401 for _, code in self.closes)
+
+    def dropped(self, start: float, end: float) -> int:
+        """Socket closes and refused reconnects in [start, end)."""
+        return sum(start <= when < end for when, _ in self.closes)
 
     async def _pong(self, ws) -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -109,7 +117,9 @@ async def main_async(args: argparse.Namespace, tmp: Path) -> None:
         name = settings.SESSION_COOKIE_NAME
         ws = nginx.url.replace("http", "ws", 1)
         viewers = [
-            Viewer(f"{ws}/ws/products/{1 + i % PRODUCTS}/",
+            # A product's viewers open one after the other, so nginx spreads them over both
+            # processes: each process then holds an upstream socket for (nearly) every product.
+            Viewer(f"{ws}/ws/products/{1 + i * PRODUCTS // args.sockets}/",
                    f"{name}={sessions[i % len(sessions)].cookies[name]}")
             for i in range(args.sockets)
         ]  # fmt: skip
@@ -121,6 +131,11 @@ async def main_async(args: argparse.Namespace, tmp: Path) -> None:
         while time.time() < deadline and sum(bool(v.received) for v in viewers) < len(viewers):
             await asyncio.sleep(1)
         connected = sum(bool(v.received) for v in viewers)
+
+        def drops(since: float) -> int:
+            return sum(v.dropped(since, time.time()) for v in viewers if v not in mine)
+
+        mine: list[Viewer] = []  # the signed-out session's, once it is
         sockets = [await asyncio.to_thread(d.gauge, "livefeed_upstream_sockets_open")
                    for d in (one, two)]  # fmt: skip
         t0 = time.time()
@@ -128,7 +143,8 @@ async def main_async(args: argparse.Namespace, tmp: Path) -> None:
         steady = figures(viewers, t0, time.time())
         print(f"{args.sockets} sockets ({connected} with a state), {PRODUCTS} products, "
               f"upstream sockets per process: {sockets[0]:.0f} / {sockets[1]:.0f}")  # fmt: skip
-        print(f"steady: delivered {steady[0]:.2%}, p99 {steady[1]:.0f} ms")
+        print(f"steady ({args.phase_seconds:.0f} s): delivered {steady[0]:.2%}, "
+              f"p99 {steady[1]:.0f} ms, {drops(t0)} sockets closed")  # fmt: skip
 
         # Redis restarted: frames keep flowing (they do not cross Redis); sign-out resumes.
         t1 = time.time()
@@ -137,35 +153,51 @@ async def main_async(args: argparse.Namespace, tmp: Path) -> None:
         redis.start()
         await asyncio.sleep(args.phase_seconds)
         during = figures(viewers, t1, time.time())
-        print(f"Redis restarted (5 s down): delivered {during[0]:.2%}, p99 {during[1]:.0f} ms")
+        print(f"Redis stopped 5 s, restarted, {args.phase_seconds:.0f} s more: delivered "
+              f"{during[0]:.2%}, p99 {during[1]:.0f} ms, {drops(t1)} sockets closed")  # fmt: skip
         leaving = sessions[0]
         cookie = f"{name}={leaving.cookies[name]}"
-        mine = [v for v in viewers if v.cookie == cookie]
+        mine.extend(v for v in viewers if v.cookie == cookie)
         status = await asyncio.to_thread(sign_out, leaving, one.url)
         out_at = time.time()
-        while time.time() < out_at + 30 and not all(4401 in v.closes for v in mine):
+        while time.time() < out_at + 30 and not all(v.signed_out for v in mine):
             await asyncio.sleep(0.2)
-        closed = sum(4401 in v.closes for v in mine)
+        closed = sum(v.signed_out for v in mine)
         took = time.time() - out_at
-        print(f"  sign-out after Redis returned (HTTP {status}): {closed}/{len(mine)} of the "
-              f"session's sockets closed in {took:.1f} s, both processes")  # fmt: skip
+        print(f"  sign-out through one process after Redis returned (HTTP {status}): "
+              f"{closed}/{len(mine)} of the session's sockets, on both processes, closed in "
+              f"{took:.1f} s")  # fmt: skip
 
         # PostgreSQL restarted: /readyz says 503 while it is down, 200 again after.
-        pg.stop()
-        down_at = time.time()
-        codes = [httpx.get(f"{d.url}/readyz", timeout=10).status_code for d in (one, two)]
-        await asyncio.sleep(5)
-        pg.start()
-        back = None
-        while time.time() < down_at + 60:
-            if all(httpx.get(f"{d.url}/readyz", timeout=10).status_code == 200 for d in (one, two)):
-                back = time.time() - down_at
-                break
-            await asyncio.sleep(0.5)
-        page = httpx.get(f"{nginx.url}/", cookies=sessions[1].cookies, timeout=30).status_code
+        async with httpx.AsyncClient(timeout=30) as http:
+
+            async def readyz() -> list[int]:
+                answers = [await http.get(f"{d.url}/readyz") for d in (one, two)]
+                return [a.status_code for a in answers]
+
+            async def fleet_page() -> int:
+                cookies = {name: sessions[1].cookies[name]}
+                return (await http.get(f"{nginx.url}/", cookies=cookies)).status_code
+
+            t2 = time.time()
+            await asyncio.to_thread(pg.stop)
+            codes, page_down = await readyz(), await fleet_page()
+            await asyncio.sleep(5)
+            await asyncio.to_thread(pg.start)
+            back = None
+            while time.time() < t2 + 60:
+                if await readyz() == [200, 200]:
+                    back = time.time() - t2
+                    break
+                await asyncio.sleep(0.5)
+            page = await fleet_page()
+        await asyncio.sleep(max(0.0, t2 + args.phase_seconds - time.time()))
+        outage = figures(viewers, t2, time.time())
         alive = all(d.process.poll() is None for d in (one, two))
-        print(f"PostgreSQL stopped 5 s: /readyz {codes} while down, 200 on both {back:.1f} s "
-              f"after the stop; fleet page {page} after; processes alive: {alive}")  # fmt: skip
+        print(f"PostgreSQL stopped 5 s, restarted: /readyz {codes} and fleet page {page_down} "
+              f"while down; /readyz 200 on both {back:.1f} s after the stop, fleet page {page} "
+              f"after; delivered {outage[0]:.2%}, p99 {outage[1]:.0f} ms, {drops(t2)} sockets "
+              f"closed; processes alive: {alive}")  # fmt: skip
     finally:
         for task in tasks:
             task.cancel()

@@ -19,6 +19,7 @@ import orjson
 CHECK_TIMEOUT = 2.0  # seconds per check
 UPSTREAM_TTL = 5.0  # seconds an upstream answer is reused
 PATHS = ("/healthz", "/readyz")
+UPSTREAM_THERE = (401, 429)  # an unauthenticated GET /products: the API is there
 
 # Database checks run on one thread of their own: a hung connect never takes the request
 # threads, and a second check while one still hangs fails at once instead of queueing.
@@ -84,7 +85,10 @@ async def check_upstream() -> str:
     if answer and time.monotonic() - checked_at < UPSTREAM_TTL:
         return answer
     status = await ping(CHECK_TIMEOUT)
-    answer = "ok" if status < 500 else f"failed: HTTP {status}"
+    # The contract answers an unauthenticated look with 401 (429 when it throttles us: it is
+    # there). Anything else is a wrong VOLTSTORAGE_API_URL (404, a host refusing the name with
+    # 400) or an upstream in trouble, and counting it as ready would hide exactly that.
+    answer = "ok" if status in UPSTREAM_THERE else f"failed: HTTP {status}, expected 401"
     _upstream = (time.monotonic(), answer)
     return answer
 

@@ -331,7 +331,7 @@ async def export_stream(
 async def ping(timeout: float) -> int:
     """The upstream's HTTP status for an unauthenticated look at ``/products`` (no retry).
 
-    For readiness probes: any answer below 500 (a 401 included) means the API is there.
+    For readiness probes (``dashboard.health``), which judge the status.
     Raises ``UpstreamUnavailable`` when it does not answer within ``timeout`` seconds.
     """
     client = await _client()
