@@ -17,3 +17,6 @@ urlpatterns = [
 
 if settings.EMULATOR_ENABLED:
     urlpatterns.append(path("rest/", include("emulator.urls")))
+
+# A database outage answers 503 with a page that retries by itself; any other error is a 500.
+handler500 = "dashboard.errors.server_error"

@@ -206,17 +206,21 @@ def _tail(path: Path) -> str:
 def sign_in(base_url: str, email: str, password: str = "voltstorage") -> httpx.Client:
     """A client signed in through the real sign-in form (CSRF cookie and token)."""
     client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
-    page = client.get("/signin/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    if token is None:
-        raise RuntimeError(f"no CSRF token on the sign-in page ({page.status_code})")
-    answer = client.post(
-        "/signin/",
-        data={"email": email, "password": password, "csrfmiddlewaretoken": token.group(1)},
-        headers={"Referer": f"{base_url}/signin/", "Origin": base_url},
-    )
-    if answer.status_code != 302:
-        raise RuntimeError(f"sign-in answered {answer.status_code}")
+    try:
+        page = client.get("/signin/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        if token is None:
+            raise RuntimeError(f"no CSRF token on the sign-in page ({page.status_code})")
+        answer = client.post(
+            "/signin/",
+            data={"email": email, "password": password, "csrfmiddlewaretoken": token.group(1)},
+            headers={"Referer": f"{base_url}/signin/", "Origin": base_url},
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"sign-in answered {answer.status_code}")
+    except BaseException:
+        client.close()
+        raise
     return client
 
 
@@ -277,6 +281,10 @@ class PrivateRedis:
 class PrivatePostgres:
     """A PostgreSQL cluster of one run alone (``initdb`` + ``pg_ctl`` on a free port, as the
     ``postgres`` user when run as root), so a run may stop and start it."""
+
+    @staticmethod
+    def available() -> bool:
+        return bool(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
 
     def __init__(self) -> None:
         self.port = free_port()

@@ -218,3 +218,27 @@ def test_the_installers_check_on_a_phone_has_no_serious_violation(browser, serve
         context.close()
     failing = {path: v for path, v in found.items() if v}
     assert failing == {}, describe(failing)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_server_error_pages_have_no_serious_accessibility_violation(browser, server, language):
+    """The 500 and the database-outage 503 are rendered without a request (handler500), so
+    they are audited as rendered, on the server's origin for their stylesheet and script."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    context = _context(browser, language)
+    page = context.new_page()
+    found = {}
+    try:
+        page.goto(f"{server.url}/healthz")
+        for template in ("500.html", "503.html"):
+            with translation.override(language):
+                page.set_content(render_to_string(template, {"retry_seconds": 30}))
+            page.wait_for_selector("[data-error-page]")
+            assert page.get_attribute("html", "lang") == language
+            found[template] = serious_violations(page)
+    finally:
+        context.close()
+    failing = {name: v for name, v in found.items() if v}
+    assert failing == {}, describe(failing)

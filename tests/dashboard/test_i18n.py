@@ -268,3 +268,14 @@ def test_the_server_error_page_in_german():
         html = render_to_string("500.html")
     assert '<html lang="de">' in html and "Etwas ist schiefgegangen" in html
     assert english_left(html) == []
+
+
+def test_the_database_outage_page_in_german():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("de"):
+        html = render_to_string("503.html", {"retry_seconds": 30})
+    assert '<html lang="de">' in html and "Die Datenbank des Dashboards antwortet nicht" in html
+    assert "in 30 Sekunden von selbst" in html
+    assert english_left(html) == []

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.cluster import REDIS_SERVER, Dashboard, PrivateRedis, free_port
-from tests.conftest import ROOT, _database_url
+from tests.cluster import REDIS_SERVER, Dashboard, PrivatePostgres, PrivateRedis, free_port, sign_in
+from tests.conftest import PASSWORD, ROOT, _database_url
 
 needs_redis_server = pytest.mark.skipif(REDIS_SERVER is None, reason="no redis-server")
 
@@ -192,3 +192,78 @@ def test_a_database_or_redis_url_that_does_not_parse_or_answer_stops_start_up(
     assert variable in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert "Uvicorn running" not in result.stderr
+
+
+@pytest.fixture
+def on_private_postgres(server) -> Iterator[tuple[PrivatePostgres, Dashboard]]:
+    """One server process whose database is a PostgreSQL of this test alone (stopped and
+    started by the test; the machine's shared one is never touched)."""
+    database = PrivatePostgres().init()
+    database.start()
+    env = {
+        "DATABASE_URL": database.url,
+        "VOLTSTORAGE_API_URL": server.api_url,
+        "DJANGO_SETTINGS_MODULE": "tests.server_settings",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+    )
+    dashboard = Dashboard(env)
+    try:
+        dashboard.start()
+        yield database, dashboard
+    finally:
+        dashboard.stop()
+        database.remove()
+
+
+@pytest.mark.skipif(not PrivatePostgres.available(), reason="PostgreSQL's server is not installed")
+def test_postgresql_stopping_gives_an_honest_503_and_the_process_recovers_by_itself(
+    on_private_postgres,
+):
+    database, dashboard = on_private_postgres
+    viewer = sign_in(dashboard.url, "fleet@example.com")
+    try:
+        _outage_and_recovery(database, dashboard, viewer)
+    finally:
+        viewer.close()
+
+
+def _outage_and_recovery(database: PrivatePostgres, dashboard: Dashboard, viewer) -> None:
+    assert viewer.get("/").status_code == 200
+
+    database.stop()
+    failed = _until(lambda: (r := _readyz(dashboard)).status_code == 503 and r, 30, "503")
+    assert failed.json()["checks"]["database"].startswith("failed")
+    # A signed-in page that needs no table keeps answering from the cache (session, fleet) ...
+    assert viewer.get("/").status_code == 200
+    # ... and one that does (a sign-in writes the user and the session) says what is going on.
+    with pytest.raises(RuntimeError, match="sign-in answered 503"):
+        sign_in(dashboard.url, "owner1@example.com")
+    page = httpx.get(f"{dashboard.url}/signin/", timeout=15)
+    assert page.status_code == 200  # the form itself needs no table
+    outage = _post_sign_in(dashboard, "owner1@example.com")
+    assert outage.status_code == 503
+    assert outage.headers["retry-after"] == "30"
+    assert "database is not answering" in outage.text
+    assert 'data-retry-seconds="30"' in outage.text and "js/retry" in outage.text
+    assert dashboard.process.poll() is None
+
+    database.start()
+    _until(lambda: _readyz(dashboard).status_code == 200, 30, "200 again after PostgreSQL returned")
+    assert viewer.get("/").status_code == 200  # the same session, no restart
+    sign_in(dashboard.url, "owner1@example.com").close()
+
+
+def _post_sign_in(dashboard: Dashboard, email: str) -> httpx.Response:
+    with httpx.Client(base_url=dashboard.url, timeout=15) as client:
+        client.get("/signin/")
+        return client.post(
+            "/signin/",
+            data={"email": email, "password": PASSWORD,
+                  "csrfmiddlewaretoken": client.cookies["csrftoken"]},
+            headers={"Referer": f"{dashboard.url}/signin/"},
+        )  # fmt: skip
