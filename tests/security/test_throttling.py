@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import jwt
@@ -16,9 +12,9 @@ import pytest
 from django.test import Client
 from django.test.utils import override_settings
 
+from tests.cluster import dashboards
 from tests.conftest import PASSWORD, login_token
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/10"
 LOW_LIMITS = {"SIGNIN_FREE_FAILURES": 1, "SIGNIN_LOCK_FAILURES": 2, "SIGNIN_LOCK_SECONDS": 600}
 
@@ -150,12 +146,6 @@ def _redis_up() -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _forget_counters() -> None:
     import redis
 
@@ -172,43 +162,19 @@ def two_processes(server):
 
     _forget_counters()
     env = {
-        **os.environ,
         "DATABASE_URL": _database_url(),  # SQLite in make test, PostgreSQL in CI's engines pass
         "DJANGO_SETTINGS_MODULE": "tests.server_settings",
         "REDIS_URL": REDIS_URL,
+        "EMULATOR_ENABLED": "true",  # its sign-in is counted across processes too
         "VOLTSTORAGE_API_URL": server.api_url,
         "SIGNIN_FREE_FAILURES": "1",
         "SIGNIN_LOCK_FAILURES": "2",
         "LOG_LEVEL": "WARNING",
     }
-    ports = [_free_port(), _free_port()]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "dashboard.serve", "--host", "127.0.0.1", "--port", str(p)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for p in ports
-    ]
     try:
-        for port in ports:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/signin/", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)  # a child process starting: nothing to await on
-        yield [f"http://127.0.0.1:{port}" for port in ports]
+        with dashboards(env) as running:
+            yield [dashboard.url for dashboard in running]
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(10)
         _forget_counters()
 
 
