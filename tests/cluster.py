@@ -252,6 +252,15 @@ def sign_out(client: httpx.Client, base_url: str) -> int:
     return answer.status_code
 
 
+def redis_up() -> bool:
+    """Whether the machine's Redis answers on 127.0.0.1:6379 (tests that need it skip if not)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 class PrivateRedis:
     """A redis-server of one run alone, without persistence (a restart forgets everything, as a
     restarted production Redis without a dump would)."""

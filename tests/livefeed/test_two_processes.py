@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.cluster import dashboards
+from tests.cluster import dashboards, redis_up
 from tests.conftest import _database_url
 from tests.livefeed.conftest import eventually
 
@@ -23,15 +22,7 @@ REDIS_URL = os.environ.get("REDIS_URL") or os.environ.get(
 )
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+pytestmark = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 
 
 def _layer_prefix() -> str:

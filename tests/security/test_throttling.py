@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import time
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 from django.test import Client
 from django.test.utils import override_settings
 
-from tests.cluster import dashboards
+from tests.cluster import dashboards, redis_up
 from tests.conftest import PASSWORD, login_token
 
 # Redis db 10 unless the run names its own (CI's engines pass, a shared machine).
@@ -140,14 +139,6 @@ def _owner_of(server, token: str) -> int:
 # ---- across two processes on the real Redis ------------------------------------------------
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def _forget_counters() -> None:
     import redis
 
@@ -188,7 +179,7 @@ def _browser(url: str) -> httpx.Client:
     return client
 
 
-pytestmark_redis = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+pytestmark_redis = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 
 
 @pytestmark_redis
