@@ -52,22 +52,22 @@ T0 = 1_719_792_000  # 2024-07-01 UTC: a summer day, the PV curve busy
 NOW = T0 + 40 * DAY
 
 
-def best_of(runs: int, fn: Callable[[], object]) -> float:
+def _seconds(runs: int, fn: Callable[[], object]) -> list[float]:
+    """Wall-clock seconds of each of ``runs`` calls of ``fn``."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_of(runs: int, fn: Callable[[], object]) -> float:
+    return min(_seconds(runs, fn))
 
 
 def median_of(runs: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return pystats.median(times)
+    return pystats.median(_seconds(runs, fn))
 
 
 # --- (a) CSV -----------------------------------------------------------------------------------

@@ -18,15 +18,6 @@ from pathlib import Path
 
 from _setup import free_port, serve_app, setup_django
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 ALL_LIVE = (
     "() => [...document.querySelectorAll('[data-product]')].every(t => t.dataset.state === 'live')"
 )
@@ -84,17 +75,14 @@ def main() -> None:
     os.environ.pop("REDIS_URL", None)
     log = Path(tmp) / "server.log"
     server = serve_app(port, env, log)
-    from playwright.sync_api import sync_playwright
+    from tests.chromium import chromium  # setup_django put the project on sys.path
 
     print(
         f"wall bench: {args.products} products, {args.minutes:g} min in headless Chromium "
         f"(1920x1080), emulator frames, backoff cap {args.backoff_cap} s, {os.cpu_count()} CPUs"
     )
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
+        with chromium() as browser:
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(f"{url}/wall/{secret}/")
             page.evaluate("() => { window.notReloaded = true; }")

@@ -14,12 +14,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from emulator import faults, simulation
 from emulator import statistics as stats
-from emulator.auth import AuthError, authenticate
 from emulator.models import User
 from emulator.params import (
     ParamError,
     api_view,
-    error_response,
+    fleet_control,
     get_bool,
     get_choice,
     get_float,
@@ -85,17 +84,10 @@ def statistics(request: HttpRequest, user: User) -> HttpResponse:
 
 
 @csrf_exempt
+@fleet_control("drop sockets")
 def drop_sockets(request: HttpRequest) -> HttpResponse:
     """POST /rest/emulator/drop-sockets (emulator only): close every open upstream socket of
     this process, so a demo or a test can watch the dashboard reconnect."""
     from emulator.consumers import close_all
 
-    if request.method != "POST":
-        return error_response(405, f"method {request.method} not allowed; use POST")
-    try:
-        user = authenticate(request)
-    except AuthError as exc:
-        return error_response(401, str(exc))
-    if user.owner_id is not None:
-        return error_response(403, "only the fleet-wide account may drop sockets")
     return JsonResponse({"closed": async_to_sync(close_all)()})

@@ -27,9 +27,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from emulator.auth import AuthError, authenticate
 from emulator.models import Product
-from emulator.params import ParamError, error_response
+from emulator.params import ParamError, error_response, fleet_control
 from emulator.simulation import FIELDS, ReportChunk
 
 MAX_SECONDS = 3600
@@ -121,16 +120,9 @@ def apply_chunks(product_id: int, chunks: Iterable[ReportChunk]) -> Iterator[Rep
 
 
 @csrf_exempt
+@fleet_control("inject faults")
 def faults(request: HttpRequest) -> HttpResponse:
     """POST /rest/emulator/faults (emulator only): see the module docstring."""
-    if request.method != "POST":
-        return error_response(405, f"method {request.method} not allowed; use POST")
-    try:
-        user = authenticate(request)
-    except AuthError as exc:
-        return error_response(401, str(exc))
-    if user.owner_id is not None:
-        return error_response(403, "only the fleet-wide account may inject faults")
     now = time.time()
     try:
         body = json.loads(request.body or b"")

@@ -43,6 +43,16 @@ MEAN = {
     "required": ["nSamples", "value"],
     "properties": {"nSamples": {"type": "integer", "minimum": 1}, "value": {"type": "number"}},
 }
+# A bucket's means: the mean of its samples, with how many there were.
+MEAN_KEYS = (
+    "own-consumption",
+    "electrolyte-temp",
+    "pump-temp",
+    "dc-capacity",
+    "ac-capacity",
+    "dc-efficiency",
+    "ac-efficiency",
+)
 BUCKET = {
     "type": "object",
     "required": [
@@ -53,13 +63,7 @@ BUCKET = {
         "storage-total-released",
         "storage-total-stored",
         "max-temperature",
-        "own-consumption",
-        "electrolyte-temp",
-        "pump-temp",
-        "dc-capacity",
-        "ac-capacity",
-        "dc-efficiency",
-        "ac-efficiency",
+        *MEAN_KEYS,
         "self-sufficiency",
     ],
     "properties": {
@@ -70,18 +74,7 @@ BUCKET = {
         "storage-total-released": {"type": "number", "minimum": 0},
         "storage-total-stored": {"type": "number", "minimum": 0},
         "max-temperature": {"type": "number"},
-        **{
-            key: MEAN
-            for key in (
-                "own-consumption",
-                "electrolyte-temp",
-                "pump-temp",
-                "dc-capacity",
-                "ac-capacity",
-                "dc-efficiency",
-                "ac-efficiency",
-            )
-        },
+        **{key: MEAN for key in MEAN_KEYS},
         "self-sufficiency": {
             "type": "object",
             "required": ["totalWeight", "value"],

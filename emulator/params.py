@@ -58,6 +58,28 @@ def api_view(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def fleet_control(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An emulator-only control endpoint (``/rest/emulator/...``): POST, by the fleet-wide
+    account only (403 "only the fleet-wide account may ``action``")."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(request: HttpRequest) -> Any:
+            if request.method != "POST":
+                return error_response(405, f"method {request.method} not allowed; use POST")
+            try:
+                user = authenticate(request)
+            except AuthError as exc:
+                return error_response(401, str(exc))
+            if user.owner_id is not None:
+                return error_response(403, f"only the fleet-wide account may {action}")
+            return view(request)
+
+        return wrapper
+
+    return decorate
+
+
 def _raw(request: HttpRequest, name: str) -> str | None:
     """The parameter's text; None only when absent (an empty value is bad input, not absent)."""
     return request.GET.get(name)

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,8 +161,13 @@ class Dashboard:
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
         if wait:
-            wait_for(f"{self.url}/healthz", self.process, self.log_path)
+            self.wait()
         return self
+
+    def wait(self) -> None:
+        """Until the started process answers (its log in the error if it exits first)."""
+        assert self.process is not None and self.log_path is not None, "start() first"
+        wait_for(f"{self.url}/healthz", self.process, self.log_path)
 
     def stop(self, timeout: float = 20) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -180,6 +185,22 @@ class Dashboard:
             if line.startswith(name + " "):
                 return float(line.split()[1])
         raise KeyError(name)
+
+
+@contextlib.contextmanager
+def dashboards(env: Mapping[str, str], count: int = 2) -> Iterator[list[Dashboard]]:
+    """``count`` dashboard processes on one environment, started together, each answering
+    before the block runs; stopped after it, whatever happened."""
+    running = [Dashboard(env) for _ in range(count)]
+    try:
+        for dashboard in running:
+            dashboard.start(wait=False)
+        for dashboard in running:
+            dashboard.wait()
+        yield running
+    finally:
+        for dashboard in running:
+            dashboard.stop()
 
 
 def wait_for(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
@@ -233,6 +254,15 @@ def sign_out(client: httpx.Client, base_url: str) -> int:
         headers={"Referer": f"{base_url}/", "Origin": base_url, "X-CSRFToken": csrf},
     )
     return answer.status_code
+
+
+def redis_up() -> bool:
+    """Whether the machine's Redis answers on 127.0.0.1:6379 (tests that need it skip if not)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 class PrivateRedis:

@@ -27,6 +27,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from hypothesis import HealthCheck, settings
 
+from tests.chromium import chromium
+
 # Property-based tests: ``make test`` draws the same bounded examples on every run (a CI that
 # fails must fail again on a re-run, and pass for the same reason); ``make fuzz`` draws many
 # fresh random ones to find what the fixed set misses.
@@ -271,27 +273,12 @@ def owner1_token(server: LiveServer) -> str:
     return login_token(server, OWNER1.email)
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (never Playwright's own browser download)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    pytest.importorskip("playwright.sync_api")
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from tests.cluster import Dashboard, Nginx, nginx_available, sign_in, sign_out
+from tests.cluster import Dashboard, Nginx, dashboards, nginx_available, sign_in, sign_out
 from tests.conftest import ROOT, _database_url
 
 pytestmark = [
@@ -106,6 +106,14 @@ async def eventually(predicate, timeout: float, what: str) -> None:
         await asyncio.sleep(0.2)
 
 
+async def cancel_tabs(tasks: list[asyncio.Task]) -> None:
+    """End the tabs' tasks (each cancelled, then awaited) at the end of a test."""
+    for task in tasks:
+        task.cancel()
+    with contextlib.suppress(Exception):
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 @pytest.fixture
 def cluster(server, fleet) -> Iterator[tuple[Dashboard, Dashboard, Nginx]]:
     from django.conf import settings
@@ -119,15 +127,13 @@ def cluster(server, fleet) -> Iterator[tuple[Dashboard, Dashboard, Nginx]]:
         "LIVEFEED_GRACE_SECONDS": "1",
         "LOG_LEVEL": "INFO",
     }
-    one, two = Dashboard(env).start(), Dashboard(env).start()
-    nginx = Nginx([one.port, two.port], Path(settings.STATIC_ROOT))
-    try:
-        nginx.start()
-        yield one, two, nginx
-    finally:
-        nginx.stop()
-        one.stop()
-        two.stop()
+    with dashboards(env) as (one, two):
+        nginx = Nginx([one.port, two.port], Path(settings.STATIC_ROOT))
+        try:
+            nginx.start()
+            yield one, two, nginx
+        finally:
+            nginx.stop()
 
 
 def _online_products(fleet, count: int) -> list[int]:
@@ -223,9 +229,6 @@ async def test_two_processes_behind_nginx(cluster, fleet):
         sockets = await asyncio.to_thread(one.gauge, "livefeed_upstream_sockets_open")
         assert sockets <= len(products)
     finally:
-        for task in tasks:
-            task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_tabs(tasks)
         leaving.close()
         staying.close()

@@ -10,7 +10,6 @@ Run by CI's engines pass (skipped without ``REDIS_URL``, like the other several-
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
 import time
@@ -18,9 +17,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.cluster import REDIS_SERVER, Dashboard, PrivateRedis, sign_in, sign_out
+from tests.cluster import REDIS_SERVER, Dashboard, PrivateRedis, dashboards, sign_in, sign_out
 from tests.conftest import _database_url
-from tests.deploy.test_nginx import Tab, _online_products, eventually
+from tests.deploy.test_nginx import Tab, _online_products, cancel_tabs, eventually
 
 pytestmark = [
     pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed"),
@@ -43,14 +42,10 @@ def private_cluster(server) -> Iterator[tuple[PrivateRedis, Dashboard, Dashboard
         "LIVEFEED_GRACE_SECONDS": "1",
         "LOG_LEVEL": "INFO",
     }
-    one, two = Dashboard(env), Dashboard(env)
     try:
-        one.start()
-        two.start()
-        yield store, one, two
+        with dashboards(env) as (one, two):
+            yield store, one, two
     finally:
-        one.stop()
-        two.stop()
         store.stop()
         shutil.rmtree(store.folder, ignore_errors=True)
 
@@ -110,9 +105,6 @@ async def test_viewers_keep_frames_while_redis_is_down_and_sign_out_works_after(
         )
         assert all(t.final is None and t.opened == 1 for t in staying_tabs)
     finally:
-        for task in tasks:
-            task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_tabs(tasks)
         leaving.close()
         staying.close()

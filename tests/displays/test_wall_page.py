@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from tests.conftest import CHROMIUM_ARGS, steady_online
+from tests.chromium import chromium as launch_chromium
+from tests.conftest import steady_online
 from tests.displays.helpers import new_wall_url, signed_in
 
 # Playwright's sync API runs an event loop in the test thread (as in tests/browser/conftest.py).
@@ -32,13 +33,9 @@ MOVING = "[data-field=stateOfCharge], [data-field=householdPower], [data-field=g
 
 @pytest.fixture(scope="module")
 def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+    pytest.importorskip("playwright.sync_api")
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_wall_with_twelve_products(chromium, server, seeded_products):

@@ -6,16 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from tests.cluster import dashboards, redis_up
 from tests.conftest import _database_url
 from tests.livefeed.conftest import eventually
 
@@ -24,18 +20,9 @@ from tests.livefeed.conftest import eventually
 REDIS_URL = os.environ.get("REDIS_URL") or os.environ.get(
     "TEST_REDIS_URL", "redis://127.0.0.1:6379/9"
 )
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+pytestmark = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 
 
 def _layer_prefix() -> str:
@@ -43,54 +30,20 @@ def _layer_prefix() -> str:
     return f"{prefix}:asgi" if prefix else "asgi"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def processes(server, upstream):
     """Two server processes on the test database, with Redis as channel layer and cache."""
     env = {
-        **os.environ,
         "DATABASE_URL": _database_url(),  # SQLite in make test, PostgreSQL in CI's engines pass
         "REDIS_URL": REDIS_URL,
+        "EMULATOR_ENABLED": os.environ["EMULATOR_ENABLED"],  # as the session's (tests/settings)
         "VOLTSTORAGE_API_URL": server.api_url,  # access checks: the real emulator
         "VOLTSTORAGE_SOCKET_URL": upstream.url,  # frames: the fake upstream of this test
         "LIVEFEED_GRACE_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
     }
-    ports = [_free_port(), _free_port()]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "dashboard.serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    try:
-        for port in ports:
-            _wait_for(port)
-        yield ports
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(10)
-
-
-def _wait_for(port: int) -> None:
-    for _ in range(150):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)  # a child process starting: nothing to await on
-    raise RuntimeError(f"the server on port {port} did not start")
+    with dashboards(env) as running:
+        yield [dashboard.port for dashboard in running]
 
 
 def _gauge(port: int, name: str) -> int:

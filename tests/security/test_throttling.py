@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import jwt
@@ -16,10 +12,11 @@ import pytest
 from django.test import Client
 from django.test.utils import override_settings
 
+from tests.cluster import dashboards, redis_up
 from tests.conftest import PASSWORD, login_token
 
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/10"
+# Redis db 10 unless the run names its own (CI's engines pass, a shared machine).
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/10"
 LOW_LIMITS = {"SIGNIN_FREE_FAILURES": 1, "SIGNIN_LOCK_FAILURES": 2, "SIGNIN_LOCK_SECONDS": 600}
 
 
@@ -142,20 +139,6 @@ def _owner_of(server, token: str) -> int:
 # ---- across two processes on the real Redis ------------------------------------------------
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _forget_counters() -> None:
     import redis
 
@@ -167,48 +150,24 @@ def _forget_counters() -> None:
 
 @pytest.fixture
 def two_processes(server):
-    """Two servers sharing the test database and Redis db 10 as their cache, low limits."""
+    """Two servers sharing the test database and ``REDIS_URL`` as their cache, low limits."""
     from tests.conftest import _database_url
 
     _forget_counters()
     env = {
-        **os.environ,
         "DATABASE_URL": _database_url(),  # SQLite in make test, PostgreSQL in CI's engines pass
         "DJANGO_SETTINGS_MODULE": "tests.server_settings",
         "REDIS_URL": REDIS_URL,
+        "EMULATOR_ENABLED": "true",  # its sign-in is counted across processes too
         "VOLTSTORAGE_API_URL": server.api_url,
         "SIGNIN_FREE_FAILURES": "1",
         "SIGNIN_LOCK_FAILURES": "2",
         "LOG_LEVEL": "WARNING",
     }
-    ports = [_free_port(), _free_port()]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "dashboard.serve", "--host", "127.0.0.1", "--port", str(p)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for p in ports
-    ]
     try:
-        for port in ports:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/signin/", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)  # a child process starting: nothing to await on
-        yield [f"http://127.0.0.1:{port}" for port in ports]
+        with dashboards(env) as running:
+            yield [dashboard.url for dashboard in running]
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(10)
         _forget_counters()
 
 
@@ -220,7 +179,7 @@ def _browser(url: str) -> httpx.Client:
     return client
 
 
-pytestmark_redis = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+pytestmark_redis = pytest.mark.skipif(not redis_up(), reason="no Redis on 127.0.0.1:6379")
 
 
 @pytestmark_redis
