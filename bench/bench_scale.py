@@ -14,7 +14,8 @@ cores, the dashboard processes share the CPU with nginx, PostgreSQL, Redis, the 
 and wrk, so the ratio says how much of a second core a second process can use, not what a
 bigger host would give.
 
-Run: .venv/bin/python bench/bench_scale.py [--seconds 15] [--repeat 3] [--products 2000]
+Run: .venv/bin/python bench/bench_scale.py [--seconds 15] [--repeat 3] [--products 10000]
+     [--latency 0.1]  (0: an upstream with no delay, so the CPU is all that limits)
 """
 
 from __future__ import annotations
@@ -140,7 +141,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=15, help="wrk's duration per run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per arm, alternating")
-    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument(
+        "--latency", type=float, default=LATENCY, help="seconds the replayed upstream waits"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench_scale needs wrk (Debian: apt-get install wrk)")
@@ -155,7 +159,7 @@ def main() -> None:
         {"DJANGO_SETTINGS_MODULE": "tests.server_settings", "LOG_LEVEL": "WARNING"},
         tmp / "emulator.log",
     )
-    replay, replay_port = _serve_proxy(emulator_port, LATENCY, "--replay")
+    replay, replay_port = _serve_proxy(emulator_port, args.latency, "--replay")
     env = {
         "DATABASE_URL": pg.url,
         "REDIS_URL": redis.url,
@@ -185,7 +189,8 @@ def main() -> None:
         emulator.wait(10)
         redis.stop()
         pg.remove()
-    print(f"fleet page ({PAGE}, {args.products} products, upstream {LATENCY * 1000:.0f} ms away), "
+    print(f"fleet page ({PAGE}, {args.products} products, "
+          f"upstream {args.latency * 1000:.0f} ms away), "
           f"{CONNECTIONS} concurrent loads through nginx, {args.seconds} s per run, "
           f"{args.repeat} runs per arm")  # fmt: skip
     medians = {}
