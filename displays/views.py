@@ -179,7 +179,9 @@ async def revoke(request: HttpRequest, display_id: int) -> HttpResponse:
 @signin_required
 async def renew(request: HttpRequest, display_id: int) -> HttpResponse:
     """Sign in upstream again for the display (the password asked once more, never stored):
-    new sealed token and expiry, the same link."""
+    new sealed token and expiry, the same link. Its walls take the new token by themselves:
+    open sockets are closed to reconnect with it now, refused walls retry within
+    ``RENEW_PROBE_MS`` (``static/js/wall.js``)."""
     display = await _own(request, display_id)
     if display.revoked_at is not None:
         raise Http404  # a revoked link stays revoked
@@ -198,6 +200,9 @@ async def renew(request: HttpRequest, display_id: int) -> HttpResponse:
             # Revoked meanwhile (another tab): nothing is renewed.
             if not await renew_display(display.pk, seal_token(token), expires_at):
                 raise Http404
+            layer = get_channel_layer()
+            if layer is not None:  # its walls' open sockets reconnect with the new token
+                await layer.group_send(display_group(display.pk), {"type": "display.renewed"})
             log.info("display renewed for %d days", form.cleaned_data["validity_days"])
             renewed = {"name": display.name, "expires": expires_at.isoformat()}
             await request.session.aset(RENEWED_KEY, renewed)
@@ -239,7 +244,10 @@ def wall_texts() -> dict[str, str]:
         "errors": _("%s errors"),
         "page": _("Page %1 of %2"),
         "lost": _("Connection to the server lost — reconnecting by itself"),
-        "renew": _("Display link needs renewing — ask its owner for a new one. Last values shown."),
+        "renew": _(
+            "Display link needs renewing — ask its owner to renew it on the displays page. "
+            "Last values shown."
+        ),
     }
 
 
