@@ -19,6 +19,7 @@ from livefeed.consumers import LiveConsumer
 from signin.tokens import open_token
 
 GONE = 4404  # unknown, revoked or expired link: the page reloads and shows why
+RENEWED = 4012  # the display has a new token: the wall reconnects at once and gets it
 
 
 class DisplayConsumer(LiveConsumer):
@@ -57,6 +58,12 @@ class DisplayConsumer(LiveConsumer):
 
     async def display_revoked(self, event: dict[str, Any]) -> None:
         await self.close(code=GONE)
+
+    async def display_renewed(self, event: dict[str, Any]) -> None:
+        """The owner renewed the display: this socket still runs on the old token (which may
+        be the refused one), so it ends and the wall's reconnect reads the new one."""
+        self._leave()
+        await self.close(code=RENEWED)
 
     def reject(self, code: int) -> None:
         """Upstream refused the display's token on the socket: the list shows it too."""

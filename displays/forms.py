@@ -1,4 +1,4 @@
-"""The forms of the display list: create (what to show, how, for how long) and rename.
+"""The forms of the display list: create (what to show, how, for how long), rename and renew.
 
 Limits live here with their messages, which name them: at most 48 products per display, a
 rotation of 10 to 300 s, and a validity of at most one year (the upstream token's validity).
@@ -29,6 +29,34 @@ SOURCES = [
 ]
 
 
+def validity_field() -> forms.IntegerField:
+    """How long a display link (and its upstream token) is valid: create and renew alike."""
+    return forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=MAX_VALIDITY_DAYS,
+        initial=90,
+        error_messages={
+            "required": _("Enter how many days the display link is valid (1 to 365)."),
+            "invalid": _("“Valid for” is a whole number of days, from 1 to 365."),
+            "min_value": _("A display link is valid for at least 1 day."),
+            "max_value": _("A display link is valid for at most 365 days (one year)."),
+        },
+    )
+
+
+def password_field() -> forms.CharField:
+    """The user's password once more, for the display's own sign-in; never stored."""
+    return forms.CharField(
+        label=_("Your password (again)"),
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Signs in once more to get a token for this display only; never stored."),
+        error_messages={"required": _("Enter your password: the display gets its own sign-in.")},
+    )
+
+
 class DisplayForm(forms.Form):
     name = forms.CharField(
         label=_("Name"),
@@ -55,24 +83,8 @@ class DisplayForm(forms.Form):
         },
     )
     theme = forms.ChoiceField(label=_("Theme"), choices=THEMES, initial="dark")
-    validity_days = forms.IntegerField(
-        label=_("Valid for (days)"),
-        min_value=1,
-        max_value=MAX_VALIDITY_DAYS,
-        initial=90,
-        error_messages={
-            "min_value": _("A display link is valid for at least 1 day."),
-            "max_value": _("A display link is valid for at most 365 days (one year)."),
-        },
-    )
-    password = forms.CharField(
-        label=_("Your password (again)"),
-        max_length=1024,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Signs in once more to get a token for this display only; never stored."),
-        error_messages={"required": _("Enter your password: the display gets its own sign-in.")},
-    )
+    validity_days = validity_field()
+    password = password_field()
 
     def __init__(
         self,
@@ -140,3 +152,14 @@ class RenameForm(forms.Form):
         max_length=80,
         error_messages={"required": _("A display needs a name.")},
     )
+
+
+class RenewForm(forms.Form):
+    """A new upstream sign-in for an existing display: same link, new token and expiry."""
+
+    validity_days = validity_field()
+    password = password_field()
+
+    @property
+    def validity(self) -> int:
+        return int(self.cleaned_data["validity_days"]) * DAY

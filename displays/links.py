@@ -52,3 +52,12 @@ async def touch(display_id: int) -> bool:
 
 async def mark_needs_renewal(display_id: int) -> None:
     await Display.objects.filter(pk=display_id, needs_renewal=False).aupdate(needs_renewal=True)
+
+
+async def renew_display(display_id: int, sealed_token: str, expires_at: dt.datetime) -> bool:
+    """Give a display a new sealed token and expiry, keeping its secret; False if it was
+    revoked meanwhile (the condition is in the UPDATE, so a concurrent revoke wins)."""
+    changed = await Display.objects.filter(pk=display_id, revoked_at__isnull=True).aupdate(
+        sealed_token=sealed_token, expires_at=expires_at, needs_renewal=False
+    )
+    return bool(changed)

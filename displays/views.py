@@ -19,8 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from displays.choices import Refused, filter_choices, label_of, resolve
-from displays.forms import DisplayForm, RenameForm
-from displays.links import find_display, mark_needs_renewal, new_secret, secret_hash, touch
+from displays.forms import DisplayForm, RenameForm, RenewForm
+from displays.links import (
+    find_display,
+    mark_needs_renewal,
+    new_secret,
+    renew_display,
+    secret_hash,
+    touch,
+)
 from displays.models import Display
 from products import client
 from products.client import BadRequest, Unauthorized, UpstreamError, UpstreamUnavailable
@@ -29,6 +36,10 @@ from signin.tokens import open_token, seal_token
 
 log = logging.getLogger(__name__)
 NEW_LINK_KEY = "displays_new_link"
+RENEWED_KEY = "displays_renewed"
+# Offered first (open, above the table) this long before a display's link expires.
+RENEW_SOON = dt.timedelta(days=7)
+RENEW_FIRST = ("renew", "expiring", "expired")
 
 
 def display_group(display_id: int) -> str:
@@ -61,12 +72,28 @@ async def display_list(request: HttpRequest) -> HttpResponse:
     displays = [d async for d in Display.objects.filter(owner_email=email)]
     now = timezone.now()
     new_link = await request.session.apop(NEW_LINK_KEY, None)
+    renewed = await request.session.apop(RENEWED_KEY, None)
+    if renewed is not None:
+        renewed["expires"] = dt.datetime.fromisoformat(renewed["expires"])
+    rows = [(d, _status(d, now)) for d in displays]
     context = {
         "form": form,
-        "displays": [(d, _status(d, now)) for d in displays],
+        # Each with its own renew form; offered first (open) when its wall needs it soon.
+        "displays": [(d, status, _renew_form(d), status in RENEW_FIRST) for d, status in rows],
+        "to_renew": [d for d, status in rows if status in RENEW_FIRST],
         "new_link": new_link,
+        "renewed": renewed,
     }
     return render(request, "displays/list.html", context, status=status)
+
+
+def _renew_form(display: Display) -> RenewForm:
+    # Ids of their own: the list holds one renew form per display.
+    return RenewForm(auto_id=f"renew-{display.pk}-%s")
+
+
+def _wrong_password(email: str) -> str:
+    return _("That password is not right for %(email)s.") % {"email": email}
 
 
 async def _create(request: HttpRequest, form: DisplayForm, token: str, email: str) -> str | None:
@@ -80,8 +107,7 @@ async def _create(request: HttpRequest, form: DisplayForm, token: str, email: st
     try:
         display_token = await client.login(email, form.cleaned_data["password"], form.validity)
     except BadRequest:
-        wrong = _("That password is not right for %(email)s.") % {"email": email}
-        form.add_error("password", wrong)
+        form.add_error("password", _wrong_password(email))
         return None
     except UpstreamUnavailable:
         form.add_error(None, _("The VoltStorage API is unreachable; nothing was saved. Try again."))
@@ -110,6 +136,8 @@ def _status(display: Display, now: dt.datetime) -> str:
         return "expired"
     if display.needs_renewal:
         return "renew"
+    if display.expires_at <= now + RENEW_SOON:
+        return "expiring"
     return "active"
 
 
@@ -147,6 +175,42 @@ async def revoke(request: HttpRequest, display_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("displays"))
 
 
+@require_POST
+@signin_required
+async def renew(request: HttpRequest, display_id: int) -> HttpResponse:
+    """Sign in upstream again for the display (the password asked once more, never stored):
+    new sealed token and expiry, the same link. Its walls take the new token by themselves:
+    open sockets are closed to reconnect with it now, refused walls retry within
+    ``RENEW_PROBE_MS`` (``static/js/wall.js``)."""
+    display = await _own(request, display_id)
+    if display.revoked_at is not None:
+        raise Http404  # a revoked link stays revoked
+    form = RenewForm(request.POST)
+    if form.is_valid():
+        email: str = request.viewer_email  # type: ignore[attr-defined]
+        try:
+            token = await client.login(email, form.cleaned_data["password"], form.validity)
+        except BadRequest:
+            form.add_error("password", _wrong_password(email))
+        except UpstreamUnavailable:
+            message = _("The VoltStorage API is unreachable; nothing was changed. Try again.")
+            form.add_error(None, message)
+        else:
+            expires_at = timezone.now() + dt.timedelta(seconds=form.validity)
+            # Revoked meanwhile (another tab): nothing is renewed.
+            if not await renew_display(display.pk, seal_token(token), expires_at):
+                raise Http404
+            layer = get_channel_layer()
+            if layer is not None:  # its walls' open sockets reconnect with the new token
+                await layer.group_send(display_group(display.pk), {"type": "display.renewed"})
+            log.info("display renewed for %d days", form.cleaned_data["validity_days"])
+            renewed = {"name": display.name, "expires": expires_at.isoformat()}
+            await request.session.aset(RENEWED_KEY, renewed)
+            return HttpResponseRedirect(reverse("displays"))
+    context = {"display": display, "renew_form": form}
+    return render(request, "displays/renew.html", context, status=400)
+
+
 def gone(request: HttpRequest) -> HttpResponse:
     response = render(request, "displays/gone.html", status=404)
     return _private(response)
@@ -180,7 +244,10 @@ def wall_texts() -> dict[str, str]:
         "errors": _("%s errors"),
         "page": _("Page %1 of %2"),
         "lost": _("Connection to the server lost — reconnecting by itself"),
-        "renew": _("Display link needs renewing — ask its owner for a new one. Last values shown."),
+        "renew": _(
+            "Display link needs renewing — ask its owner to renew it on the displays page. "
+            "Last values shown."
+        ),
     }
 
 

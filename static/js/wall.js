@@ -2,6 +2,8 @@
 // display's secret; the page holds no token), tiles sized from the viewport, pages rotating
 // when they do not fit, a clock in the site's timezone, and a soft daily reload. Runs for
 // weeks: no growing arrays, no DOM nodes added after start, one interval for everything.
+// A display whose token upstream refused waits for its owner to renew it (same link): one
+// socket tries again every RENEW_PROBE_MS, and the first that gets data brings all tiles back.
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
 const T = JSON.parse(document.getElementById("wall-texts").textContent);
@@ -11,6 +13,9 @@ const SILENCE_LIMIT_MS = 8000; // the server sends a heartbeat every 2 s when no
 const PONG_EVERY_MS = 5000;
 const DAY_MS = 24 * 3600 * 1000;
 const FINAL = new Set([4401, 4403, 4404]);
+const REFUSED = 4401; // upstream refused the display's token: it needs renewing
+const RENEWED = 4012; // the owner renewed the display: reconnect at once, with the new token
+const RENEW_PROBE_MS = 15000; // README "Wall displays": a renewed wall recovers within 20 s
 const MIN_FONT_PX = 17; // below this a tile is unreadable from 3 m: rotate pages instead
 const TILE_EM = { w: 16, h: 13.5 }; // a tile's content box in its own font size
 
@@ -20,6 +25,8 @@ const pagesLabel = document.getElementById("wall-pages");
 const clock = document.getElementById("wall-clock");
 const startedAt = Date.now();
 let renewal = Boolean(config.needsRenewal);
+let renewalSince = performance.now(); // only a socket opened after this proves a renewal
+let lastProbe = performance.now();
 
 // Numbers in the page's language (<html lang>): "85,3" on a German wall; words come from the page.
 const LANG = document.documentElement.lang || "en";
@@ -84,6 +91,7 @@ class Tile {
     const socket = new WebSocket(this.url);
     this.socket = socket;
     this.lastMessageAt = performance.now();
+    this.openedAt = this.lastMessageAt;
     socket.onmessage = (event) => this.onMessage(socket, event);
     socket.onclose = (event) => this.onClose(socket, event.code);
   }
@@ -98,6 +106,9 @@ class Tile {
       this.lastPongAt = now;
     }
     const message = JSON.parse(event.data);
+    // A state or heartbeat comes only once the relay took the socket (a history may come
+    // before a refusal): on a socket opened since the refusal, that proves a renewal.
+    if (renewal && message.type !== "history" && this.openedAt > renewalSince) renewed();
     if (message.type !== "state") return; // heartbeats and chart history: nothing to draw
     this.attempt = 0;
     this.state = message;
@@ -118,8 +129,16 @@ class Tile {
       softReload(true); // revoked or expired: the page itself says so
       return;
     }
-    if (code === 4401) renewal = true;
-    if (FINAL.has(code)) {
+    if (code === REFUSED && !renewal) {
+      renewal = true;
+      renewalSince = performance.now();
+    }
+    if (code === RENEWED) {
+      // Not a failure: no backoff, no "connection lost" strip; a short jitter spreads the
+      // wall's sockets, and a refused wall's other tiles come back with the first data.
+      setTimeout(() => this.open(), Math.random() * BACKOFF_BASE_MS);
+      lastProbe = 0;
+    } else if (FINAL.has(code)) {
       this.final = code;
     } else {
       const ceiling = Math.min(config.backoffCapMs, BACKOFF_BASE_MS * 2 ** this.attempt);
@@ -301,10 +320,32 @@ async function softReload(now = false) {
   if (now) setTimeout(() => softReload(true), 30000);
 }
 
+// -- renewal: one socket asks again now and then; data on it means the display was renewed ---
+function renewed() {
+  renewal = false;
+  for (const tile of tiles) {
+    if (tile.final === REFUSED) {
+      tile.final = 0;
+      tile.attempt = 0;
+      tile.open();
+    }
+  }
+}
+
+function probeRenewal(now) {
+  if (!renewal || now - lastProbe < RENEW_PROBE_MS) return;
+  lastProbe = now;
+  const refused = tiles.find((t) => t.final === REFUSED);
+  if (!refused) return;
+  refused.final = 0; // refused again: onClose makes it final again, and the wall waits on
+  refused.open();
+}
+
 // -- one interval drives everything ----------------------------------------------------------
 function everySecond() {
   const now = performance.now();
   for (const tile of tiles) tile.tick();
+  probeRenewal(now);
   const rotated = rotate(now);
   renderHeader();
   const quiet = rotated || pages.length < 2;
@@ -314,5 +355,8 @@ function everySecond() {
 window.addEventListener("resize", layout);
 layout();
 renderHeader();
-if (!renewal) for (const tile of tiles) tile.open();
+for (const tile of tiles) {
+  if (renewal) tile.final = REFUSED; // the server said so: wait for a renewal, probing
+  else tile.open();
+}
 setInterval(everySecond, 1000);

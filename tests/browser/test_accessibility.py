@@ -197,6 +197,51 @@ def test_the_wall_in_both_themes_and_the_gone_page_have_no_serious_violation(
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
+def test_renewing_a_display_has_no_serious_violation(browser, server, language):
+    """The list with a display that expires within a week (offered first: the banner above the
+    table and its renew form open in the row), the renew form refused, and the list after the
+    renewal. The list's screenshot (artifacts/displays-renew-<language>.png) is to look at."""
+    context = _context(browser, language)
+    page = context.new_page()
+    found = {}
+    try:
+        _sign_in(page, server, "fleet@example.com")
+        page.goto(f"{server.url}/displays/")
+        page.fill("#id_name", f"Lobby {language}")
+        page.check("input[name=source][value=products]")
+        page.fill("#id_products", "1, 2")
+        page.fill("#id_validity_days", "1")
+        page.fill("#id_password", PASSWORD)
+        page.click("#create-display button[type=submit]")
+        page.wait_for_selector("#new-link .wall-link")
+        page.goto(f"{server.url}/displays/")
+        row = page.locator("tr[data-status=expiring]", has_text=f"Lobby {language}")
+        renew = row.locator("details.renew[open] form")
+        renew.wait_for()
+        assert page.locator("#to-renew", has_text=f"Lobby {language}").count() == 1
+        found["/displays/ (renew offered)"] = serious_violations(page)
+        ARTIFACTS.mkdir(exist_ok=True)
+        row.scroll_into_view_if_needed()
+        page.screenshot(path=ARTIFACTS / f"displays-renew-{language}.png", full_page=True)
+
+        renew.locator("input[name=password]").fill("not-the-password")
+        renew.locator("button[type=submit]").click()
+        page.wait_for_selector("#renew-display .field-error")
+        assert page.get_attribute("html", "lang") == language
+        found["renew refused"] = serious_violations(page)
+
+        page.fill("#id_password", PASSWORD)
+        page.fill("#id_validity_days", "90")
+        page.click("#renew-display button[type=submit]")
+        page.wait_for_selector("#renewed")
+        found["/displays/ (renewed)"] = serious_violations(page)
+    finally:
+        context.close()
+    failing = {path: v for path, v in found.items() if v}
+    assert failing == {}, describe(failing)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
 def test_the_installers_check_on_a_phone_has_no_serious_violation(browser, server, language):
     """An installer's phone in a cellar (360 x 740): the check and its report fit and pass."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale=LOCALES[language])

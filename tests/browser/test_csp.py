@@ -48,8 +48,8 @@ def test_no_page_type_breaks_the_policy(page, server):
 
 
 def test_the_display_pages_and_the_wall_keep_the_policy(page, server):
-    """The display list (with its create form refused, a new link and a rename), the wall with
-    live tiles, and the "gone" page of a revoked link: no violation in Chromium."""
+    """The display list (with its create form refused, a new link, a rename and a renewal), the
+    wall with live tiles, and the "gone" page of a revoked link: no violation in Chromium."""
     violations = _watch(page)
     sign_in_page(page, server, next_path="/displays/")
     page.click("#create-display button[type=submit]")  # empty: the form's errors
@@ -65,6 +65,11 @@ def test_the_display_pages_and_the_wall_keep_the_policy(page, server):
     rename.locator("button[type=submit]").click()
     page.wait_for_selector("text=Lobby")
     page.screenshot(path="/tmp/sec2-csp-displays.png", full_page=True)
+    renew = page.locator("details.renew").first
+    renew.locator("summary").click()  # a <details>: no script opens it
+    renew.locator("input[name=password]").fill("voltstorage")
+    renew.locator("button[type=submit]").click()
+    page.wait_for_selector("#renewed")
 
     wall_page = page.context.new_page()
     wall_violations = _watch(wall_page)

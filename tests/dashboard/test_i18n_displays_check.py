@@ -82,6 +82,33 @@ def test_the_display_list_with_a_display_in_german(fleet_client, fleet):
     assert english_left(html) == []
 
 
+def test_renewing_a_display_in_german(fleet_client, fleet):
+    from displays.models import Display
+
+    _wall_path(fleet_client)
+    display = Display.objects.get()
+    Display.objects.update(needs_renewal=True)
+    html = german(fleet_client, "/displays/")
+    assert "Erneuern Sie diese Bildschirm-Links" in html
+    assert f'<details class="renew" id="renew-{display.pk}" open>' in html
+    assert english_left(html) == []
+    path = f"/displays/{display.pk}/renew/"
+    refused = fleet_client.post(path, {"validity_days": "ewig", "password": "nope"}, headers=GERMAN)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "„Gültig für“ ist eine ganze Zahl von Tagen" in html
+    assert english_left(html) == []
+    refused = fleet_client.post(path, {"validity_days": "30", "password": "nope"}, headers=GERMAN)
+    html = refused.content.decode()
+    assert "Das Passwort für fleet@example.com ist nicht richtig." in html
+    assert english_left(html) == []
+    renewed = {"validity_days": "30", "password": PASSWORD}
+    assert fleet_client.post(path, renewed, headers=GERMAN).status_code == 302
+    html = german(fleet_client, "/displays/")
+    assert "„Leitstand“ erneuert." in html and "innerhalb von 20 Sekunden" in html
+    assert english_left(html) == []
+
+
 def test_the_wall_in_german_with_the_texts_its_script_writes(fleet_client, fleet):
     path = _wall_path(fleet_client)
     html = _standalone(Client(), path)  # nobody signed in on the wall

@@ -34,6 +34,17 @@ def test_every_display_page_carries_the_policy_and_is_not_stored(fleet_client, f
     renamed = fleet_client.post(f"/displays/{display.pk}/rename/", {"name": "Lobby"})
     assert renamed.status_code == 302
     _assert_safe(renamed, "rename")
+    bad_renewal = fleet_client.post(
+        f"/displays/{display.pk}/renew/", {"validity_days": "30", "password": "nope"}
+    )
+    assert bad_renewal.status_code == 400
+    _assert_safe(bad_renewal, "renew with an error")
+    renewed = fleet_client.post(
+        f"/displays/{display.pk}/renew/", {"validity_days": "30", "password": BASE["password"]}
+    )
+    assert renewed.status_code == 302
+    _assert_safe(renewed, "renew")
+    _assert_safe(fleet_client.get("/displays/"), "list after a renewal")
     wrong_method = fleet_client.get(f"/displays/{display.pk}/rename/")
     assert wrong_method.status_code == 405  # refused before the session is read: no data in it
     assert wrong_method["Content-Security-Policy"] == CSP

@@ -75,3 +75,29 @@ async def test_refused_token_marks_the_display(make_display, upstream, server):
     secret, pk = make_display([1], token="eyJhbGciOiJIUzI1NiJ9.e30.forged")
     assert await closed_with(wall_socket(secret, 1)) == 4401
     assert _committed(lambda: Display.objects.get(pk=pk).needs_renewal)
+
+
+async def test_renewing_closes_the_walls_sockets_so_they_reconnect_with_the_new_token(
+    make_display, upstream, fleet_token
+):
+    """The renew view's message: each open wall socket ends with 4012 (not final: the wall
+    reconnects at once, and the new socket reads the token now stored)."""
+    from channels.layers import get_channel_layer
+
+    from displays.consumers import RENEWED
+    from displays.views import display_group
+
+    secret, pk = make_display([1], token=fleet_token)
+    live = wall_socket(secret, 1)
+    assert (await live.connect(timeout=30))[0]
+    await next_message(live, timeout=30)
+    await get_channel_layer().group_send(display_group(pk), {"type": "display.renewed"})
+    message = await live.receive_output(timeout=30)
+    while message["type"] != "websocket.close":
+        message = await live.receive_output(timeout=30)
+    assert message["code"] == RENEWED == 4012
+    await live.disconnect(timeout=30)
+    again = wall_socket(secret, 1)
+    assert (await again.connect(timeout=30))[0]
+    assert (await next_message(again, timeout=30))["product"] == 1
+    await again.disconnect(timeout=30)

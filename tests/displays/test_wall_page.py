@@ -5,12 +5,14 @@ this folder never meet Playwright's event loop."""
 from __future__ import annotations
 
 import os
+import time
 
+import httpx
 import pytest
 
 from tests.chromium import chromium as launch_chromium
-from tests.conftest import steady_online
-from tests.displays.helpers import new_wall_url, signed_in
+from tests.conftest import login_token, steady_online
+from tests.displays.helpers import new_wall_url, renew_display, signed_in
 
 # Playwright's sync API runs an event loop in the test thread (as in tests/browser/conftest.py).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -97,5 +99,90 @@ def test_gone_page_in_browser(chromium, server):
         answer = page.goto(f"{server.url}/wall/not-a-display/")
         assert answer.status == 404
         assert "no longer valid" in page.text_content("h1")
+    finally:
+        context.close()
+
+
+# The wall's renewal strip is up, or gone and every tile live again.
+REFUSED = (
+    "() => document.body.classList.contains('wall--renew')"
+    " && !document.getElementById('wall-strip').hidden"
+)
+RECOVERED = (
+    "() => !document.body.classList.contains('wall--renew')"
+    " && document.getElementById('wall-strip').hidden"
+)
+ALL_LIVE = (
+    "() => [...document.querySelectorAll('[data-product]')].every(t => t.dataset.state === 'live')"
+)
+RECOVERS_WITHIN_MS = 20_000  # README, "Wall displays"; static/js/wall.js, RENEW_PROBE_MS
+
+
+def _renew_and_watch(page, server, display_id: int) -> float:
+    """Renew the display through the list's form, as its owner does, while ``page`` shows its
+    wall; the seconds until the wall dropped its renewal strip by itself."""
+    page.evaluate("() => { window.seenLive = new Set(); }")
+    owner = signed_in(server.url, "fleet@example.com")
+    try:
+        answer = renew_display(owner, display_id)
+        assert answer.status_code == 302, answer.text[:2000]
+    finally:
+        owner.close()
+    renewed_at = time.monotonic()
+    page.wait_for_function(RECOVERED, timeout=RECOVERS_WITHIN_MS)
+    seconds = time.monotonic() - renewed_at
+    page.wait_for_function(ALL_LIVE, timeout=60_000)
+    assert page.evaluate("() => window.notReloaded") is True  # the same page, no hand on it
+    return seconds
+
+
+def test_a_wall_refused_while_running_recovers_after_renew_without_a_hand(
+    chromium, server, seeded_products, make_display, fleet_token
+):
+    """The display's token expires under a live wall (the emulator checks a token when a
+    socket opens, so its sockets are dropped to make the relay sign in again): the wall dims
+    and asks for renewal; the owner renews; the same page goes live again by itself."""
+    ids = [p.id for p in steady_online(seeded_products)][:2]
+    validity = 25
+    expires = time.monotonic() + validity
+    secret, pk = make_display(
+        ids, token=login_token(server, "fleet@example.com", validity=validity)
+    )
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.add_init_script(RECORD_STATES)
+    try:
+        page.goto(f"{server.url}/wall/{secret}/")
+        page.evaluate("() => { window.notReloaded = true; }")
+        live_for_ms = (expires - time.monotonic() - 2) * 1000
+        page.wait_for_function("() => window.seenLive.size === 2", timeout=live_for_ms)
+        # The token's expiry on a real emulator: nothing to travel in time, only to wait for.
+        time.sleep(max(0.0, expires - time.monotonic() + 1))
+        dropped = httpx.post(
+            f"{server.api_url}/emulator/drop-sockets",
+            headers={"Authorization": f"Bearer {fleet_token}"},
+        )
+        assert dropped.status_code == 200 and dropped.json()["closed"] >= 1
+        page.wait_for_function(REFUSED, timeout=60_000)
+        assert "ask its owner to renew it" in page.text_content("#wall-strip")
+        seconds = _renew_and_watch(page, server, pk)
+        assert seconds * 1000 <= RECOVERS_WITHIN_MS
+    finally:
+        context.close()
+
+
+def test_a_wall_opened_on_a_refused_token_recovers_after_renew_without_a_hand(
+    chromium, server, seeded_products, make_display
+):
+    ids = [p.id for p in steady_online(seeded_products)][:2]
+    secret, pk = make_display(ids, token="eyJhbGciOiJIUzI1NiJ9.e30.forged")
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.add_init_script(RECORD_STATES)
+    try:
+        page.goto(f"{server.url}/wall/{secret}/")
+        page.evaluate("() => { window.notReloaded = true; }")
+        page.wait_for_function(REFUSED, timeout=10_000)
+        _renew_and_watch(page, server, pk)
     finally:
         context.close()
