@@ -31,6 +31,8 @@ from displays.links import (
 from displays.models import Display
 from products import client
 from products.client import BadRequest, Unauthorized, UpstreamError, UpstreamUnavailable
+from signin import throttle
+from signin.addresses import client_address
 from signin.auth import signin_required, upstream_error_page
 from signin.tokens import open_token, seal_token
 
@@ -96,6 +98,33 @@ def _wrong_password(email: str) -> str:
     return _("That password is not right for %(email)s.") % {"email": email}
 
 
+async def _sign_in_again(
+    request: HttpRequest, form: DisplayForm | RenewForm, email: str, unavailable: str
+) -> str | None:
+    """The display's own upstream token, for the password asked again; None with the form's
+    error filled in. Under sign-in's throttle: without it a stolen session would be a way to
+    guess the account's password without limit, and the password outlives the session."""
+    address = client_address(request.META)
+    locked = await throttle.seconds_locked(email, address)
+    if locked:  # not even asked upstream
+        form.add_error("password", throttle.lock_message(locked))
+        return None
+    try:
+        token = await client.login(email, form.cleaned_data["password"], form.validity)
+    except BadRequest:
+        wait = await throttle.record_failure(email, address)
+        message = _wrong_password(email)
+        if wait:
+            message = f"{message} — {throttle.lock_message(wait)}"
+        form.add_error("password", message)
+        return None
+    except UpstreamUnavailable:
+        form.add_error(None, unavailable)
+        return None
+    await throttle.record_success(email)
+    return token
+
+
 async def _create(request: HttpRequest, form: DisplayForm, token: str, email: str) -> str | None:
     """Resolve the products with the user's token, sign in again for the display's own token,
     store the display; the wall's URL, or None with the form's errors filled in."""
@@ -104,13 +133,9 @@ async def _create(request: HttpRequest, form: DisplayForm, token: str, email: st
     except Refused as refused:
         form.add_error(refused.field if refused.field in form.fields else None, refused.message)
         return None
-    try:
-        display_token = await client.login(email, form.cleaned_data["password"], form.validity)
-    except BadRequest:
-        form.add_error("password", _wrong_password(email))
-        return None
-    except UpstreamUnavailable:
-        form.add_error(None, _("The VoltStorage API is unreachable; nothing was saved. Try again."))
+    unavailable = _("The VoltStorage API is unreachable; nothing was saved. Try again.")
+    display_token = await _sign_in_again(request, form, email, unavailable)
+    if display_token is None:
         return None
     secret = new_secret()
     await Display.objects.acreate(
@@ -188,14 +213,9 @@ async def renew(request: HttpRequest, display_id: int) -> HttpResponse:
     form = RenewForm(request.POST)
     if form.is_valid():
         email: str = request.viewer_email  # type: ignore[attr-defined]
-        try:
-            token = await client.login(email, form.cleaned_data["password"], form.validity)
-        except BadRequest:
-            form.add_error("password", _wrong_password(email))
-        except UpstreamUnavailable:
-            message = _("The VoltStorage API is unreachable; nothing was changed. Try again.")
-            form.add_error(None, message)
-        else:
+        unavailable = _("The VoltStorage API is unreachable; nothing was changed. Try again.")
+        token = await _sign_in_again(request, form, email, unavailable)
+        if token is not None:
             expires_at = timezone.now() + dt.timedelta(seconds=form.validity)
             # Revoked meanwhile (another tab): nothing is renewed.
             if not await renew_display(display.pk, seal_token(token), expires_at):

@@ -71,6 +71,16 @@ def test_expired_link_is_gone(fleet_client, fleet):
         unknown = fleet_client.get("/wall/unknown-secret/")
         assert expired.status_code == 404
         assert expired.content == unknown.content
+    # The gone page looks again every 10 minutes: renewed, the wall comes back by itself.
+    html = expired.content.decode()
+    assert 'data-retry-seconds="600"' in html and "js/retry" in html
+    renewed = fleet_client.post(
+        f"/displays/{Display.objects.get().pk}/renew/",
+        {"validity_days": "30", "password": "voltstorage"},
+    )
+    assert renewed.status_code == 302
+    with time_machine.travel(expiry + dt.timedelta(minutes=10), tick=False):
+        assert fleet_client.get(wall).status_code == 200
     # The user's own session is younger than the display; the list marks it expired.
     Display.objects.update(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
     assert 'data-status="expired"' in fleet_client.get("/displays/").content.decode()

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from displays.models import Display
 from signin.tokens import open_token, seal_token
-from tests.displays.test_lifecycle import create
+from tests.displays.test_lifecycle import BASE, create
 
 FORGED = "eyJhbGciOiJIUzI1NiJ9.e30.not-valid"
 RENEW = {"validity_days": "30", "password": "voltstorage"}
@@ -159,3 +159,25 @@ def test_the_list_offers_renew_for_each_display_and_first_for_those_that_need_it
     assert f'<details class="renew" id="renew-{lobby.pk}" open>' in html
     assert f'<details class="renew" id="renew-{showroom.pk}" open>' in html
     assert 'data-status="expiring"' in html and "expires soon" in html
+
+
+@pytest.mark.usefixtures("empty_cache")
+def test_guessing_the_password_through_renew_or_create_meets_sign_ins_throttle(
+    fleet_client, fleet, settings
+):
+    """A stolen session must not become a way to guess the account's password without limit:
+    the display forms count failures with sign-in's counters and lock as sign-in does."""
+    create(fleet_client, products=str(fleet[0].id))
+    display = Display.objects.get()
+    settings.SIGNIN_FREE_FAILURES, settings.SIGNIN_LOCK_FAILURES = 1, 2
+    for _ in range(2):
+        assert _renew(fleet_client, display.pk, password="guess").status_code == 400
+    locked = _renew(fleet_client, display.pk)  # the right password, but locked
+    assert locked.status_code == 400
+    html = locked.content.decode()
+    assert "Too many attempts — try again in 10 minutes." in html
+    assert Display.objects.get().sealed_token == display.sealed_token
+    again = fleet_client.post("/displays/", {**BASE, "products": str(fleet[0].id)})
+    assert again.status_code == 400
+    assert "Too many attempts" in again.content.decode()
+    assert Display.objects.count() == 1
