@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from displays.forms import GROUP, MAX_PRODUCTS, OWNER, too_many
+from displays.forms import GROUP, MAX_PRODUCTS, OWNER, PRODUCTS, too_many
 from products import client
 from products.client import Forbidden, Product
 
@@ -29,7 +29,8 @@ class Refused(Exception):
 @dataclass(frozen=True)
 class Choice:
     products: list[Product]
-    source: str  # for the list: "Group Nordlicht", "Owner Stadtwerke", "3 products"
+    source: str  # GROUP, OWNER or PRODUCTS (displays.models)
+    source_name: str = ""  # the group's or the owner's name
 
 
 def label_of(product: Product) -> dict[str, str]:
@@ -72,8 +73,7 @@ async def resolve(token: str, data: dict) -> Choice:
             raise Refused(source, too_many(len(products)))
         first = products[0]
         name = first.group_name if source == GROUP else first.group_owner_name
-        what = _("Group %(name)s") if source == GROUP else _("Owner %(name)s")
-        return Choice(products, what % {"name": name})
+        return Choice(products, source, name or "")
     ids: list[int] = data["products"]
     results = await asyncio.gather(
         *(client.get_product(token, pid) for pid in ids), return_exceptions=True
@@ -89,4 +89,4 @@ async def resolve(token: str, data: dict) -> Choice:
         if isinstance(result, BaseException):
             raise result
     products = [r for r in results if isinstance(r, Product)]
-    return Choice(products, _("%(n)d chosen products") % {"n": len(products)})
+    return Choice(products, PRODUCTS)

@@ -13,15 +13,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from displays.models import THEMES
+from displays.models import GROUP, OWNER, PRODUCTS, THEMES
 
 MAX_PRODUCTS = 48
 MAX_VALIDITY_DAYS = 365
 DAY = 86400
 
-GROUP = "group"
-OWNER = "owner"
-PRODUCTS = "products"
 SOURCES = [
     (GROUP, _("A group")),
     (OWNER, _("An owner")),

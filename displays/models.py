@@ -11,17 +11,24 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 LIGHT = "light"
 DARK = "dark"
 THEMES = [(DARK, _("Dark")), (LIGHT, _("Light"))]
+# What a display shows, kept as data and worded when the list is rendered, in the viewer's
+# language (a stored sentence would stay in its creator's).
+GROUP = "group"
+OWNER = "owner"
+PRODUCTS = "products"
 
 
 class Display(models.Model):
     owner_email = models.CharField(max_length=254, db_index=True)
     name = models.CharField(max_length=80)
-    source = models.CharField(max_length=200, blank=True)  # "Group Nordlicht", for the list
+    source = models.CharField(max_length=8, default=PRODUCTS)  # GROUP, OWNER or PRODUCTS
+    source_name = models.CharField(max_length=200, blank=True)  # the group's or owner's name
     secret_hash = models.CharField(max_length=64, unique=True)
     sealed_token = models.TextField()
     product_ids = models.JSONField(default=list)
@@ -41,6 +48,15 @@ class Display(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def source_label(self) -> str:
+        """What the display shows, for the list: "Group Nordlicht", "6 chosen products"."""
+        if self.source == GROUP:
+            return gettext("Group %(name)s") % {"name": self.source_name}
+        if self.source == OWNER:
+            return gettext("Owner %(name)s") % {"name": self.source_name}
+        count = len(self.product_ids)
+        return ngettext("%(n)d chosen product", "%(n)d chosen products", count) % {"n": count}
 
     def is_valid(self, now: dt.datetime | None = None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())

@@ -142,6 +142,7 @@ async def _create(request: HttpRequest, form: DisplayForm, token: str, email: st
         owner_email=email,
         name=form.cleaned_data["name"],
         source=choice.source,
+        source_name=choice.source_name,
         secret_hash=secret_hash(secret),
         sealed_token=seal_token(display_token),
         product_ids=[p.id for p in choice.products],
