@@ -9,7 +9,6 @@ and a ``send`` per second.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from bisect import bisect_right
@@ -86,8 +85,14 @@ class DataSocket(AsyncWebsocketConsumer):
         _OPEN.discard(self)
         if self.task is not None:
             self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self.task
+            except asyncio.CancelledError:
+                # The stream's cancellation ends here; a cancellation of this task must not
+                # (a shutdown cancels it once and waits for it).
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
             self.task = None
 
     async def drop(self, code: int) -> None:

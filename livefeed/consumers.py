@@ -13,7 +13,6 @@ A browser that stops answering heartbeats is closed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import random
@@ -30,6 +29,7 @@ from livefeed.access import ALLOWED, UNAUTHORISED, check_access, forget_access
 from livefeed.mailbox import Mailbox
 from livefeed.relay import get_relay
 from livefeed.state import Message
+from livefeed.tasks import cancel_and_wait
 from livefeed.wire import frame_writer
 from signin.auth import asession_outlived, asession_token, session_store
 
@@ -176,9 +176,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 _warn_layer_down(error)
         for task in (self._writer, self._closer, self._joiner):
             if task is not None and task is not asyncio.current_task():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         """The session signed out (in any process): stop at once."""

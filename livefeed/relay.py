@@ -19,7 +19,6 @@ State is per event loop (in practice: per process), never shared between process
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -41,6 +40,7 @@ from livefeed.state import (
     heartbeat_message,
     history_message,
 )
+from livefeed.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 # The websockets client's DEBUG lines include the request line, which carries the token in its
@@ -136,14 +136,10 @@ class Relay:
 
     async def _stop(self, feed: Feed) -> None:
         if feed.task is not None:
-            feed.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feed.task
+            await cancel_and_wait(feed.task)
         if not self.feeds and self._ticker is not None:
             ticker, self._ticker = self._ticker, None
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            await cancel_and_wait(ticker)
 
     async def aclose(self) -> None:
         """Stop every feed now (tests and shutdown); viewers are forgotten, not closed."""

@@ -270,3 +270,27 @@ async def test_a_burst_of_sockets_of_one_viewer_makes_one_upstream_access_check(
     assert METRICS.access_checks_total == checks + 1
     for browser in browsers:
         await browser.disconnect()
+
+
+async def test_a_cancelled_disconnect_stays_cancelled():
+    """The event loop's shutdown cancels a consumer once and waits for it: a disconnect that
+    swallowed that cancellation while it waited for its writer went on as if nothing happened
+    (a lost cancellation is how a test loop's teardown hangs)."""
+    from livefeed.consumers import LiveConsumer
+
+    consumer = LiveConsumer()
+    writer_started = asyncio.Event()
+
+    async def slow_writer() -> None:
+        writer_started.set()
+        await asyncio.Event().wait()  # until cancelled
+
+    consumer._writer = asyncio.create_task(slow_writer())
+    consumer._closer = None
+    await writer_started.wait()
+
+    disconnecting = asyncio.create_task(consumer.disconnect(1000))
+    await asyncio.sleep(0)  # disconnect has cancelled the writer and waits for it to end
+    disconnecting.cancel()
+    await asyncio.wait([disconnecting], timeout=30)
+    assert disconnecting.cancelled()
