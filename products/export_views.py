@@ -12,6 +12,7 @@ import logging
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from products import client
@@ -19,7 +20,7 @@ from products.client import BadRequest, Unauthorized, UpstreamError
 from products.export import filename, joined, pieces
 from products.forms import ExportForm
 from products.views import back_context, product_for, zone_of
-from signin.auth import signin_required, upstream_error_page
+from signin.auth import signin_required, upstream_error_page, upstream_words
 from signin.request import SignedInRequest
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,8 @@ async def export(request: SignedInRequest, product_id: int) -> HttpResponse:
     try:
         first = await open_piece(*spans[0])
     except BadRequest as exc:
-        reasons = "; ".join(exc.errors)
-        form.add_error(
-            None, _("The VoltStorage API rejected the export: {reasons}").format(reasons=reasons)
-        )
+        message = _("The VoltStorage API rejected the export: {reasons}")
+        form.add_error(None, format_html(message, reasons=upstream_words(exc)))
         return render(request, "products/export.html", context, status=400)
     except Unauthorized:
         raise

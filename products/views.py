@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from products import client
@@ -33,7 +34,7 @@ from products.periods import local_midnight, zone_abbreviation
 from products.ranges import RANGE_CHOICES, format_date
 from products.series import DEFAULT_TOLERANCE, day_series
 from signin import params
-from signin.auth import signin_required, upstream_error_page
+from signin.auth import signin_required, upstream_error_page, upstream_words
 from signin.params import ParamError
 from signin.request import SignedInRequest
 
@@ -112,7 +113,7 @@ async def _status(token: str, product: Product, now: dt.datetime) -> dict[str, A
     except Unauthorized:
         raise
     except UpstreamError as exc:
-        return {"latest_error": "; ".join(exc.errors)}
+        return {"latest_error": upstream_words(exc)}
     age = None if latest.time is None else age_text(now.timestamp() - latest.time)
     last_seen = (
         None
@@ -172,13 +173,13 @@ async def _stats(
     except Unauthorized:
         raise
     except BadRequest as exc:
-        context["stats_error"] = _("The VoltStorage API rejected the request: {reasons}").format(
-            reasons="; ".join(exc.errors)
+        context["stats_error"] = format_html(
+            _("The VoltStorage API rejected the request: {reasons}"), reasons=upstream_words(exc)
         )
         return context
     except UpstreamError as exc:
-        context["stats_error"] = _("Statistics could not be loaded: {reasons}").format(
-            reasons="; ".join(exc.errors)
+        context["stats_error"] = format_html(
+            _("Statistics could not be loaded: {reasons}"), reasons=upstream_words(exc)
         )
         return context
     buckets = group_buckets(
@@ -263,8 +264,8 @@ async def day_detail(request: SignedInRequest, product_id: int) -> HttpResponse:
     except Unauthorized:
         raise
     except UpstreamError as exc:
-        context["day_error"] = _("The day could not be loaded: {reasons}").format(
-            reasons="; ".join(exc.errors)
+        context["day_error"] = format_html(
+            _("The day could not be loaded: {reasons}"), reasons=upstream_words(exc)
         )
         return render(request, template, context, status=200)
     series, offline = day_series(values, beats, DETAIL_FIELDS, window=window)

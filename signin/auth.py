@@ -21,7 +21,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -211,6 +213,14 @@ def signin_required(view: AsyncView) -> AsyncView:
     return wrapper
 
 
+def upstream_words(exc: UpstreamError) -> SafeString:
+    """The API's own reasons, marked as such: it speaks English whatever the page's language,
+    so they are quoted with ``lang="en"`` (a screen reader then reads them as English, WCAG
+    3.1.2) after a sentence of ours in the page's language."""
+    words = "; ".join(exc.errors) or type(exc).__name__
+    return format_html('<q lang="en" data-upstream-words>{}</q>', words)
+
+
 def upstream_error_page(request: HttpRequest, exc: UpstreamError) -> HttpResponse:
     """An honest page (or htmx fragment) for an upstream failure, never a crash page.
 
@@ -224,15 +234,21 @@ def upstream_error_page(request: HttpRequest, exc: UpstreamError) -> HttpRespons
         detail = _("This product does not exist or your VoltStorage account may not see it.")
     elif isinstance(exc, BadRequest):
         status, title = 400, _("The VoltStorage API rejected the request")
-        detail = "; ".join(exc.errors)
+        detail = _("Its reason, in its own words:")
     elif isinstance(exc, UpstreamUnavailable):
         status, title = 503, _("VoltStorage API unreachable — retrying")
         detail = _("The data could not be loaded just now. This page retries on reload.")
     else:
         status, title = 502, _("The VoltStorage API answered with an error")
-        detail = "; ".join(exc.errors)
+        detail = _("Its answer, in its own words:")
+    words = "" if status in (403, 503) else upstream_words(exc)
     template = "signin/upstream_error.html"
     if getattr(request, "htmx", False):
         template += "#message"
-    context = {"error_title": title, "error_detail": detail, "error_status": status}
+    context = {
+        "error_title": title,
+        "error_detail": detail,
+        "upstream_words": words,
+        "error_status": status,
+    }
     return render(request, template, context, status=status)

@@ -25,6 +25,7 @@ from signin.auth import (
     end_session,
     no_store,
     safe_next,
+    upstream_words,
 )
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ async def signin(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(safe_next(request, next_url))
     form = SignInForm(request.POST if request.method == "POST" else None)
     upstream_error = ""
+    words = ""  # the API's own words (English), marked as such on the page
     status = 200
     headers: dict[str, str] = {}
     address = client_address(request.META)
@@ -91,9 +93,8 @@ async def signin(request: HttpRequest) -> HttpResponse:
             upstream_error = _("VoltStorage API unreachable — please try again shortly.")
             status = 503
         except UpstreamError as exc:
-            upstream_error = _("The VoltStorage API refused the sign-in: {reason}").format(
-                reason=exc
-            )
+            upstream_error = _("The VoltStorage API refused the sign-in. Its answer:")
+            words = upstream_words(exc)
             status = 502
         else:
             await throttle.record_success(email)
@@ -108,6 +109,7 @@ async def signin(request: HttpRequest) -> HttpResponse:
         "form": form,
         "next": next_url,
         "upstream_error": upstream_error,
+        "upstream_words": words,
         # Why the last session ended (signin/auth.py); anything else in the URL says nothing.
         "expired": _ended_because(request),
         "signed_out": request.GET.get("signed_out") == "1" and request.method == "GET",

@@ -121,6 +121,7 @@ def test_an_upstream_400_on_export_is_shown_with_its_message(fleet_client, respx
     respx_mock.route().pass_through()
     response = fleet_client.get("/products/1/export", {"start": "2026-08-01", "end": "2026-08-02"})
     assert response.status_code == 400
-    assert "The VoltStorage API rejected the export: fields: unknown field" in (
-        response.content.decode()
-    )
+    assert (
+        'The VoltStorage API rejected the export: <q lang="en" data-upstream-words>fields: '
+        "unknown field &#x27;x&#x27;; known fields: pvPower</q>"
+    ) in response.content.decode()

@@ -237,7 +237,16 @@ def test_an_upstream_400_on_statistics_is_shown_with_its_message(fleet_client, s
     )
     respx_mock.route().pass_through()
     html = html_of(fleet_client.get("/products/1/"))
-    assert "The VoltStorage API rejected the request: tend must be after tstart" in html
+    assert (
+        'The VoltStorage API rejected the request: <q lang="en" data-upstream-words>'
+        "tend must be after tstart, got nonsense</q>"
+    ) in html
+    # In German: our sentence in German, the API's words as its own (English, so marked).
+    german = html_of(fleet_client.get("/products/1/", headers={"Accept-Language": "de"}))
+    assert (
+        'Die VoltStorage-API hat die Anfrage abgelehnt: <q lang="en" data-upstream-words>'
+        "tend must be after tstart, got nonsense</q>"
+    ) in german
 
 
 def test_a_fall_back_day_has_25_hourly_buckets_in_local_time(fleet_client, fleet):

@@ -138,3 +138,28 @@ def test_signing_out_forgets_the_token_and_tells_listeners_first(server, client)
     assert heard == [(key, True)]
     assert not SessionStore(key).exists(key)
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_upstream_failure_on_sign_in_gives_its_words_as_its_own(server, client, language):
+    """The API speaks English: its words follow a sentence of ours in the page's language and
+    are marked ``lang="en"`` (the API's own throttling, stubbed: caused for real it would lock
+    the emulator for every other test)."""
+    import respx
+
+    with respx.mock(assert_all_called=True) as upstream:
+        upstream.post(url__regex=r"/rest/login/password$").respond(
+            429, json={"errors": ["too many attempts <wait>"]}
+        )
+        answer = client.post(
+            "/signin/",
+            {"email": "fleet@example.com", "password": "voltstorage"},
+            headers={"Accept-Language": language},
+        )
+    assert answer.status_code == 502
+    html = answer.content.decode()
+    ours = {
+        "en": "The VoltStorage API refused the sign-in. Its answer:",
+        "de": "Die VoltStorage-API hat die Anmeldung abgelehnt. Ihre Antwort:",
+    }[language]
+    assert f'{ours} <q lang="en" data-upstream-words>too many attempts &lt;wait&gt;</q>' in html
