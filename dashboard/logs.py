@@ -92,11 +92,14 @@ class JsonFormatter(TextFormatter):
             "level": record.levelname,
             "logger": record.name,
             "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         if record.exc_info:
-            line["exc_info"] = self.formatException(record.exc_info)
-        return redact(json.dumps(line, ensure_ascii=False))
+            line["exc_info"] = redact(self.formatException(record.exc_info))
+        # Redacted before encoding: on the encoded line a token's mask would swallow the
+        # backslash of an escaped quote after it (uvicorn's '"WebSocket /path?token=…"'),
+        # and the line would no longer be JSON.
+        return json.dumps(line, ensure_ascii=False)
 
 
 def formatter_class(log_format: str) -> str:
