@@ -55,6 +55,8 @@ def password_field() -> forms.CharField:
 
 
 class DisplayForm(forms.Form):
+    # Seconds a locked password check must wait (sign-in's throttle); the view answers 429.
+    retry_after = 0
     name = forms.CharField(
         label=_("Name"),
         max_length=80,
@@ -154,6 +156,7 @@ class RenameForm(forms.Form):
 class RenewForm(forms.Form):
     """A new upstream sign-in for an existing display: same link, new token and expiry."""
 
+    retry_after = 0  # as DisplayForm's
     validity_days = validity_field()
     password = password_field()
 

@@ -86,7 +86,7 @@ async def display_list(request: HttpRequest) -> HttpResponse:
         "new_link": new_link,
         "renewed": renewed,
     }
-    return render(request, "displays/list.html", context, status=status)
+    return _throttled(form, render(request, "displays/list.html", context, status=status))
 
 
 def _renew_form(display: Display) -> RenewForm:
@@ -96,6 +96,14 @@ def _renew_form(display: Display) -> RenewForm:
 
 def _wrong_password(email: str) -> str:
     return _("That password is not right for %(email)s.") % {"email": email}
+
+
+def _throttled(form: DisplayForm | RenewForm, response: HttpResponse) -> HttpResponse:
+    """429 with ``Retry-After`` when the password was not even checked (locked), as sign-in."""
+    if form.retry_after:
+        response.status_code = 429
+        response["Retry-After"] = str(form.retry_after)
+    return response
 
 
 async def _sign_in_again(
@@ -108,6 +116,7 @@ async def _sign_in_again(
     locked = await throttle.seconds_locked(email, address)
     if locked:  # not even asked upstream
         form.add_error("password", throttle.lock_message(locked))
+        form.retry_after = locked
         return None
     try:
         token = await client.login(email, form.cleaned_data["password"], form.validity)
@@ -229,7 +238,7 @@ async def renew(request: HttpRequest, display_id: int) -> HttpResponse:
             await request.session.aset(RENEWED_KEY, renewed)
             return HttpResponseRedirect(reverse("displays"))
     context = {"display": display, "renew_form": form}
-    return render(request, "displays/renew.html", context, status=400)
+    return _throttled(form, render(request, "displays/renew.html", context, status=400))
 
 
 def gone(request: HttpRequest) -> HttpResponse:

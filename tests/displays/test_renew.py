@@ -173,11 +173,11 @@ def test_guessing_the_password_through_renew_or_create_meets_sign_ins_throttle(
     for _ in range(2):
         assert _renew(fleet_client, display.pk, password="guess").status_code == 400
     locked = _renew(fleet_client, display.pk)  # the right password, but locked
-    assert locked.status_code == 400
+    assert locked.status_code == 429 and locked["Retry-After"] == "600"
     html = locked.content.decode()
     assert "Too many attempts — try again in 10 minutes." in html
     assert Display.objects.get().sealed_token == display.sealed_token
     again = fleet_client.post("/displays/", {**BASE, "products": str(fleet[0].id)})
-    assert again.status_code == 400
+    assert again.status_code == 429
     assert "Too many attempts" in again.content.decode()
     assert Display.objects.count() == 1
