@@ -54,9 +54,21 @@ def password_field() -> forms.CharField:
     )
 
 
-class DisplayForm(forms.Form):
+class SignsInAgain:
+    """A form that asks the password again for the display's own upstream sign-in (create and
+    renew)."""
+
+    cleaned_data: dict[str, Any]
     # Seconds a locked password check must wait (sign-in's throttle); the view answers 429.
     retry_after = 0
+
+    @property
+    def validity(self) -> int:
+        """The display's validity in seconds, as the upstream sign-in takes it."""
+        return int(self.cleaned_data["validity_days"]) * DAY
+
+
+class DisplayForm(SignsInAgain, forms.Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=80,
@@ -132,10 +144,6 @@ class DisplayForm(forms.Form):
             self.add_error("products", _("Enter at least one product id."))
         return data
 
-    @property
-    def validity(self) -> int:
-        return int(self.cleaned_data["validity_days"]) * DAY
-
 
 def too_many(count: int) -> str:
     return ngettext(
@@ -153,13 +161,8 @@ class RenameForm(forms.Form):
     )
 
 
-class RenewForm(forms.Form):
+class RenewForm(SignsInAgain, forms.Form):
     """A new upstream sign-in for an existing display: same link, new token and expiry."""
 
-    retry_after = 0  # as DisplayForm's
     validity_days = validity_field()
     password = password_field()
-
-    @property
-    def validity(self) -> int:
-        return int(self.cleaned_data["validity_days"]) * DAY

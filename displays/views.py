@@ -94,10 +94,6 @@ def _renew_form(display: Display) -> RenewForm:
     return RenewForm(auto_id=f"renew-{display.pk}-%s")
 
 
-def _wrong_password(email: str) -> str:
-    return _("That password is not right for %(email)s.") % {"email": email}
-
-
 def _throttled(form: DisplayForm | RenewForm, response: HttpResponse) -> HttpResponse:
     """429 with ``Retry-After`` when the password was not even checked (locked), as sign-in."""
     if form.retry_after:
@@ -122,7 +118,7 @@ async def _sign_in_again(
         token = await client.login(email, form.cleaned_data["password"], form.validity)
     except BadRequest:
         wait = await throttle.record_failure(email, address)
-        message = _wrong_password(email)
+        message = _("That password is not right for %(email)s.") % {"email": email}
         if wait:
             message = f"{message} — {throttle.lock_message(wait)}"
         form.add_error("password", message)
