@@ -31,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from _setup import ROOT, serve_app, setup_django
+from _setup import ROOT, free_port, serve_app, setup_django
 from bench_fleet import LATENCY, _serve_proxy
 
 sys.path.insert(0, str(ROOT))
@@ -153,7 +153,7 @@ def main() -> None:
     redis, pg = PrivateRedis(), PrivatePostgres()
     redis.start()
     pg.init().start()
-    emulator_port = __import__("_setup").free_port()
+    emulator_port = free_port()
     emulator = serve_app(
         emulator_port,
         {"DJANGO_SETTINGS_MODULE": "tests.server_settings", "LOG_LEVEL": "WARNING"},
